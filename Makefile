@@ -1,0 +1,49 @@
+# pdfsign — the two set-up commands are `make demo` and `make test`; each installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEB_PACKAGES := poppler-utils openssl libpango-1.0-0 libpangoft2-1.0-0 postgresql
+OUT := out
+PKI := fixtures/pki
+
+.PHONY: demo test bench lint serve deps debs clean
+
+# Debian packages the tools and tests call (pdfsig, pdftoppm, openssl ts, pango for WeasyPrint, PostgreSQL).
+debs:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The venv, installed from the pinned constraints so every machine gets the same versions.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+deps: debs $(VENV)/.installed
+
+demo: deps
+	@rm -rf $(OUT) && mkdir -p $(OUT)
+	$(BIN)/python -m benchmarks.demo --out $(OUT) --pki $(PKI)
+
+test: deps
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: deps
+	$(BIN)/python -m benchmarks.run
+
+serve: deps
+	$(BIN)/pdfsign tsa serve --pki $(PKI)
+
+clean:
+	rm -rf $(OUT) $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,116 @@
+"""The product's errors and the one table that turns any error into what a user sees.
+
+Each class carries its exit code and HTTP status, so the CLI and the web UI
+(both through :func:`describe`) show the same message with consistent codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from tsa.errors import PkiError, TsaError
+from verify.errors import VerifyError
+
+__all__ = [
+    "ConfigurationError",
+    "ConflictError",
+    "InputError",
+    "NotFoundError",
+    "PdfsignError",
+    "PermissionDenied",
+    "Problem",
+    "SigningError",
+    "TimestampError",
+    "describe",
+]
+
+
+class PdfsignError(Exception):
+    """Base class of every error the product reports to a user."""
+
+    exit_code: ClassVar[int] = 10
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: The input field, file or byte range the error is about, if any.
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class InputError(PdfsignError):
+    """User-supplied data is malformed or breaks a domain rule."""
+
+    exit_code = 3
+    http_status = 400
+
+
+class NotFoundError(PdfsignError):
+    """A file, version or record that was asked for does not exist."""
+
+    exit_code = 4
+    http_status = 404
+
+
+class ConflictError(PdfsignError):
+    """The operation contradicts the current state (e.g. re-issuing an invalidated file)."""
+
+    exit_code = 5
+    http_status = 409
+
+
+class PermissionDenied(PdfsignError):
+    """The acting user or signer may not do this (role, locked PIN, wrong PIN)."""
+
+    exit_code = 6
+    http_status = 403
+
+
+class ConfigurationError(PdfsignError):
+    """Settings or the PKI folder are missing or invalid."""
+
+    exit_code = 7
+    http_status = 500
+
+
+class SigningError(PdfsignError):
+    """The PDF could not be signed (unreadable input, key problem)."""
+
+    exit_code = 8
+    http_status = 422
+
+
+class TimestampError(PdfsignError):
+    """The time-stamp authority refused the request or could not be reached."""
+
+    exit_code = 9
+    http_status = 502
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a front end shows for an error: one message, one exit code, one HTTP status."""
+
+    message: str
+    exit_code: int
+    http_status: int
+
+
+def describe(exc: BaseException) -> Problem | None:
+    """Translate a known error from any layer into a :class:`Problem`.
+
+    :return: ``None`` for an unexpected error, which the boundary logs with its traceback.
+    """
+    if isinstance(exc, PdfsignError):
+        return Problem(str(exc), exc.exit_code, exc.http_status)
+    if isinstance(exc, PkiError):
+        return Problem(str(exc), ConfigurationError.exit_code, ConfigurationError.http_status)
+    if isinstance(exc, TsaError):
+        return Problem(str(exc), TimestampError.exit_code, TimestampError.http_status)
+    if isinstance(exc, VerifyError):
+        return Problem(str(exc), InputError.exit_code, InputError.http_status)
+    return None

@@ -1,0 +1,339 @@
+"""The test PKI: generate it into a folder, and load it back.
+
+A PKI folder holds a root CA, an issuing CA, the TSA and OCSP responder
+certificates, and staff signers whose keys sit in PKCS#12 files protected by
+their signing PIN.  ``pki.json`` records what the services need to know: the
+base URL the certificates point at, the TSA policy, the signers and the
+revocations.  The generated keys are for tests and demos only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tsa.errors import PkiError
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_POLICY_OID",
+    "DEFAULT_TEST_PIN",
+    "KeyType",
+    "Pki",
+    "Revocation",
+    "SignerEntry",
+    "generate_pki",
+    "load_pki",
+]
+
+KeyType = Literal["rsa", "ec"]
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+#: Where the bundled services answer; the certificates' CRL and OCSP URLs point here.
+DEFAULT_BASE_URL = "http://127.0.0.1:3161"
+#: The TSA policy of the test PKI (an OID under the example arc, RFC 7229 style).
+DEFAULT_POLICY_OID = "1.3.6.1.4.1.58314.3161.1"
+#: The signing PIN of the generated test signers (8-32 characters, one upper-case letter).
+DEFAULT_TEST_PIN = "TestPin2026"
+
+_ORG = "pdfsign テスト信用保証協会"
+_YEAR = dt.timedelta(days=365)
+_MANIFEST = "pki.json"
+
+
+@dataclass(frozen=True)
+class SignerEntry:
+    """A signer of the PKI: its PKCS#12 file, certificate and the status it was made for."""
+
+    name: str
+    p12: Path
+    cert: Path
+    pin: str
+    status: Literal["good", "revoked", "expired", "untrusted"]
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A revoked certificate, as the CRL and OCSP services report it."""
+
+    issuer: Literal["root", "ca"]
+    serial: int
+    revoked_at: dt.datetime
+    reason: str = "key_compromise"
+
+
+@dataclass(frozen=True)
+class Pki:
+    """A loaded PKI folder: paths, certificates and the services' settings."""
+
+    directory: Path
+    base_url: str
+    policy_oid: str
+    signers: dict[str, SignerEntry]
+    revocations: tuple[Revocation, ...] = field(default=())
+
+    def path(self, name: str) -> Path:
+        """The path of a PEM file of the folder, e.g. ``root.pem`` or ``tsa.key.pem``."""
+        return self.directory / name
+
+    def certificate(self, name: str) -> x509.Certificate:
+        """Load ``<name>.pem`` (``root``, ``ca``, ``tsa``, ``ocsp``)."""
+        return x509.load_pem_x509_certificate(self.path(f"{name}.pem").read_bytes())
+
+    def private_key(self, name: str) -> PrivateKey:
+        """Load ``<name>.key.pem``; only CA, TSA and OCSP keys are stored unencrypted."""
+        key = serialization.load_pem_private_key(self.path(f"{name}.key.pem").read_bytes(), None)
+        if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+            raise PkiError("only RSA and ECDSA keys are supported", field=f"{name}.key.pem")
+        return key
+
+    def signer(self, name: str) -> SignerEntry:
+        """The signer called ``name``, or a :class:`PkiError` naming the known ones."""
+        try:
+            return self.signers[name]
+        except KeyError:
+            known = ", ".join(sorted(self.signers))
+            raise PkiError(f"no signer {name!r} (known: {known})", field="signer") from None
+
+
+def load_pki(directory: Path) -> Pki:
+    """Read ``pki.json`` of a PKI folder written by :func:`generate_pki`.
+
+    :raises PkiError: when the folder or its manifest is missing or unreadable.
+    """
+    manifest_path = directory / _MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        signers = {
+            name: SignerEntry(
+                name=name,
+                p12=directory / entry["p12"],
+                cert=directory / entry["cert"],
+                pin=entry["pin"],
+                status=entry["status"],
+            )
+            for name, entry in manifest["signers"].items()
+        }
+        revocations = tuple(
+            Revocation(
+                issuer=r["issuer"],
+                serial=int(r["serial"]),
+                revoked_at=dt.datetime.fromisoformat(r["revoked_at"]),
+                reason=r["reason"],
+            )
+            for r in manifest["revocations"]
+        )
+        return Pki(
+            directory=directory,
+            base_url=manifest["base_url"],
+            policy_oid=manifest["policy_oid"],
+            signers=signers,
+            revocations=revocations,
+        )
+    except FileNotFoundError:
+        raise PkiError("not a PKI folder (no pki.json); run 'pdfsign pki init'",
+                       field=str(directory)) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PkiError(f"pki.json is malformed: {exc}", field=str(manifest_path)) from None
+
+
+def _new_key(key_type: KeyType) -> PrivateKey:
+    if key_type == "ec":
+        return ec.generate_private_key(ec.SECP256R1())
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _name(common_name: str, unit: str | None = None) -> x509.Name:
+    attrs = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _ORG),
+    ]
+    if unit:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    return x509.Name(attrs)
+
+
+@dataclass(frozen=True)
+class _Issuer:
+    cert: x509.Certificate
+    key: PrivateKey
+    crl_url: str
+    ocsp_url: str | None
+
+
+def _certificate(
+    subject: x509.Name,
+    key: PrivateKey,
+    issuer: _Issuer | None,
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    extensions: Iterable[tuple[x509.ExtensionType, bool]],
+) -> x509.Certificate:
+    """Build and sign one certificate; ``issuer=None`` makes it self-signed."""
+    signing_key = issuer.key if issuer else key
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), False
+        )
+    )
+    if issuer:
+        builder = builder.add_extension(
+            x509.CRLDistributionPoints([x509.DistributionPoint(
+                [x509.UniformResourceIdentifier(issuer.crl_url)], None, None, None)]),
+            False,
+        )
+        if issuer.ocsp_url:
+            builder = builder.add_extension(
+                x509.AuthorityInformationAccess([x509.AccessDescription(
+                    x509.AuthorityInformationAccessOID.OCSP,
+                    x509.UniformResourceIdentifier(issuer.ocsp_url))]),
+                False,
+            )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical)
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+def _key_usage(*, sign: bool = False, non_repudiation: bool = False,
+               ca: bool = False) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=sign, content_commitment=non_repudiation, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+        encipher_only=False, decipher_only=False,
+    )
+
+
+_CA_EXTENSIONS: list[tuple[x509.ExtensionType, bool]] = [
+    (x509.BasicConstraints(ca=True, path_length=None), True),
+    (_key_usage(ca=True), True),
+]
+_LEAF: tuple[x509.ExtensionType, bool] = (x509.BasicConstraints(ca=False, path_length=None), True)
+
+
+def _write_pem(path: Path, cert: x509.Certificate, key: PrivateKey | None = None) -> None:
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    if key is not None:
+        path.with_suffix(".key.pem").write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+
+
+def generate_pki(
+    directory: Path,
+    *,
+    at: dt.datetime,
+    key_type: KeyType = "rsa",
+    pin: str = DEFAULT_TEST_PIN,
+    base_url: str = DEFAULT_BASE_URL,
+    policy_oid: str = DEFAULT_POLICY_OID,
+) -> Pki:
+    """Write a complete test PKI into ``directory`` and return it loaded.
+
+    Root CA (30 years) → issuing CA (25 years) → staff signers (5 years,
+    digitalSignature + nonRepudiation).  The TSA certificate (critical EKU
+    timeStamping, 20 years) is issued by the root so that ``openssl ts -verify
+    -CAfile root.pem -untrusted tsa.pem`` needs nothing else.  The OCSP
+    responder is delegated by the issuing CA (EKU OCSPSigning, ocsp-nocheck).
+    Besides the good signers it writes one revoked, one expired and one
+    untrusted (foreign root) signer, for the verification tests.
+
+    :param at: the generation time; validity periods are counted from it.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "signers").mkdir(exist_ok=True)
+    start = at - dt.timedelta(days=1)
+
+    root_key = _new_key(key_type)
+    root_cert = _certificate(_name("pdfsign Test Root CA"), root_key, None,
+                             not_before=at - 10 * _YEAR, not_after=at + 30 * _YEAR,
+                             extensions=_CA_EXTENSIONS)
+    root = _Issuer(root_cert, root_key, f"{base_url}/crl/root.crl", None)
+    ca_key = _new_key(key_type)
+    ca_cert = _certificate(_name("pdfsign Test Issuing CA"), ca_key, root,
+                           not_before=at - 10 * _YEAR, not_after=at + 25 * _YEAR,
+                           extensions=[(x509.BasicConstraints(ca=True, path_length=0), True),
+                                       (_key_usage(ca=True), True)])
+    ca = _Issuer(ca_cert, ca_key, f"{base_url}/crl/ca.crl", f"{base_url}/ocsp")
+
+    tsa_key = _new_key(key_type)
+    tsa_cert = _certificate(
+        _name("pdfsign Test Time-Stamp Authority", "TSA"), tsa_key, root,
+        not_before=start, not_after=at + 20 * _YEAR,
+        extensions=[_LEAF, (_key_usage(sign=True, non_repudiation=True), True),
+                    (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)])
+    ocsp_key = _new_key(key_type)
+    ocsp_cert = _certificate(
+        _name("pdfsign Test OCSP Responder", "OCSP"), ocsp_key, ca,
+        not_before=start, not_after=at + 20 * _YEAR,
+        extensions=[_LEAF, (_key_usage(sign=True), True),
+                    (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), False),
+                    (x509.OCSPNoCheck(), False)])
+    for name, cert, key in (("root", root_cert, root_key), ("ca", ca_cert, ca_key),
+                            ("tsa", tsa_cert, tsa_key), ("ocsp", ocsp_cert, ocsp_key)):
+        _write_pem(directory / f"{name}.pem", cert, key)
+
+    rogue_key = _new_key(key_type)
+    rogue_cert = _certificate(_name("Unknown Root CA (not trusted)"), rogue_key, None,
+                              not_before=at - 10 * _YEAR, not_after=at + 30 * _YEAR,
+                              extensions=_CA_EXTENSIONS)
+    rogue = _Issuer(rogue_cert, rogue_key, f"{base_url}/crl/rogue.crl", None)
+
+    signer_specs: list[tuple[str, str, KeyType, _Issuer, dt.datetime, dt.datetime, str]] = [
+        ("staff", "山田 太郎", key_type, ca, start, at + 5 * _YEAR, "good"),
+        ("staff-ec", "佐藤 花子", "ec", ca, start, at + 5 * _YEAR, "good"),
+        ("representative", "代表取締役 鈴木 一郎", key_type, ca, start, at + 5 * _YEAR, "good"),
+        ("revoked", "失効 次郎", key_type, ca, start, at + 5 * _YEAR, "revoked"),
+        ("expired", "期限切 三郎", key_type, ca, at - 6 * _YEAR, at - _YEAR, "expired"),
+        ("untrusted", "部外 四郎", key_type, rogue, start, at + 5 * _YEAR, "untrusted"),
+    ]
+    signers: dict[str, dict[str, str]] = {}
+    revocations: list[dict[str, str | int]] = []
+    for name, common_name, kt, issuer, not_before, not_after, status in signer_specs:
+        key = _new_key(kt)
+        cert = _certificate(
+            _name(common_name, "保証課"), key, issuer, not_before=not_before, not_after=not_after,
+            extensions=[_LEAF, (_key_usage(sign=True, non_repudiation=True), True)])
+        chain = [issuer.cert] + ([root_cert] if issuer is ca else [])
+        p12 = pkcs12.serialize_key_and_certificates(
+            name.encode(), key, cert, chain,
+            serialization.BestAvailableEncryption(pin.encode()))
+        (directory / "signers" / f"{name}.p12").write_bytes(p12)
+        _write_pem(directory / "signers" / f"{name}.pem", cert)
+        signers[name] = {"p12": f"signers/{name}.p12", "cert": f"signers/{name}.pem",
+                         "pin": pin, "status": status}
+        if status == "revoked":
+            revocations.append({"issuer": "ca", "serial": cert.serial_number,
+                                "revoked_at": at.isoformat(), "reason": "key_compromise"})
+
+    manifest = {
+        "comment": "TEST KEYS ONLY. Generated by 'pdfsign pki init'; never trust these in production.",
+        "generated_at": at.isoformat(),
+        "key_type": key_type,
+        "base_url": base_url,
+        "policy_oid": policy_oid,
+        "signers": signers,
+        "revocations": revocations,
+    }
+    (directory / _MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                                       encoding="utf-8")
+    return load_pki(directory)

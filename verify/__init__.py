@@ -1,0 +1,3 @@
+"""Validation of signed PDFs and verification reports; needs only the PDF and trust roots."""
+
+__all__: list[str] = []
