@@ -1,0 +1,111 @@
+"""The invalidation notice (保証書無効通知書) that overwrites an issued certificate.
+
+It names the certificate it invalidates by that certificate's fields and file ID. The
+registry builds it from the stored certificate with :meth:`InvalidationNotice.for_certificate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pdfsign.documents.fields import Choice, Day, Digits, Field, Nested, Record, Text
+from pdfsign.documents.guarantee import GuaranteeCertificate
+from pdfsign.documents.ids import (
+    CHANGE_WIDTH,
+    CUSTOMER_WIDTH,
+    GUARANTEE_WIDTH,
+    ORIGINAL_CHANGE_NUMBER,
+    FileId,
+)
+from pdfsign.documents.kinds import DocumentKind
+from pdfsign.documents.parties import Association, Bank, Branch
+from pdfsign.errors import InputError
+
+__all__ = ["InvalidationNotice"]
+
+
+@dataclass(frozen=True)
+class InvalidationNotice(Record):
+    """Tells a bank that an electronically issued certificate is no longer valid."""
+
+    FIELDS = {
+        "certificate_kind": Field(
+            Choice((DocumentKind.GUARANTEE.value, DocumentKind.GUARANTEE_CHANGE.value)),
+            description="無効にする保証書の種類 the invalidated certificate's kind"),
+        "sending_date": Field(Day(), description="送信日 sending date"),
+        "association": Field(Nested(Association)),
+        "bank": Field(Nested(Bank)),
+        "branch": Field(Nested(Branch)),
+        "debtor_name": Field(Text(60), description="被保証人（筆頭債務者）氏名・名称"),
+        "customer_number": Field(Digits(CUSTOMER_WIDTH), description="顧客番号 (9 digits)"),
+        "guarantee_number": Field(Digits(GUARANTEE_WIDTH), description="保証番号 (10 digits)"),
+        "guarantee_date": Field(Day(), description="保証日 / 条件変更決定日"),
+        "change_number": Field(Digits(CHANGE_WIDTH), required=False,
+                               default=ORIGINAL_CHANGE_NUMBER, description="条変番号"),
+        "reason": Field(Text(200), required=False, description="無効理由 reason (optional)"),
+    }
+
+    certificate_kind: str
+    sending_date: dt.date
+    association: Association
+    bank: Bank
+    branch: Branch
+    debtor_name: str
+    customer_number: str
+    guarantee_number: str
+    guarantee_date: dt.date
+    change_number: str = ORIGINAL_CHANGE_NUMBER
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        """A change certificate has a change number; an original one has ``000``."""
+        is_change = self.certificate_kind == DocumentKind.GUARANTEE_CHANGE.value
+        if is_change == (self.change_number == ORIGINAL_CHANGE_NUMBER):
+            raise InputError(
+                "条変番号が保証書の種類と一致しません / change_number does not match "
+                "certificate_kind", field="change_number")
+
+    @classmethod
+    def for_certificate(cls, certificate: GuaranteeCertificate, *, sending_date: dt.date,
+                        reason: str | None = None) -> InvalidationNotice:
+        """Build the notice that invalidates ``certificate``.
+
+        :param certificate: The issued certificate being overwritten.
+        :param sending_date: The date the notice is sent (its validity starts then).
+        :param reason: An optional reason printed on the notice.
+        """
+        return cls(
+            certificate_kind=certificate.kind.value, sending_date=sending_date,
+            association=certificate.association, bank=certificate.bank,
+            branch=certificate.branch, debtor_name=certificate.debtor_name,
+            customer_number=certificate.customer_number,
+            guarantee_number=certificate.guarantee_number,
+            guarantee_date=certificate.guarantee_date,
+            change_number=certificate.change_number, reason=reason,
+        )
+
+    @property
+    def kind(self) -> DocumentKind:
+        """Always :attr:`DocumentKind.INVALIDATION`."""
+        return DocumentKind.INVALIDATION
+
+    @property
+    def title_ja(self) -> str:
+        """信用保証書 無効通知書 or 変更保証書 無効通知書, after the invalidated certificate."""
+        return f"{DocumentKind(self.certificate_kind).title_ja} 無効通知書"
+
+    @property
+    def date_label_ja(self) -> str:
+        """What the certificate's date means: 保証日 or 条件変更決定日."""
+        is_change = self.certificate_kind == DocumentKind.GUARANTEE_CHANGE.value
+        return "条件変更決定日" if is_change else "保証日"
+
+    @property
+    def file_id(self) -> FileId:
+        """The file ID of the certificate this notice invalidates (and overwrites)."""
+        return FileId(
+            association=self.association.code, bank=self.bank.code, branch=self.branch.code,
+            customer=self.customer_number, guarantee=self.guarantee_number,
+            change=self.change_number,
+        )

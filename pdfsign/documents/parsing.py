@@ -1,0 +1,86 @@
+"""The one entry point from a data file to a validated document, and each kind's JSON Schema."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pdfsign.documents.delegation import DelegationLetter
+from pdfsign.documents.fields import JsonSchema, Record, fields_schema
+from pdfsign.documents.guarantee import GuaranteeCertificate
+from pdfsign.documents.invalidation import InvalidationNotice
+from pdfsign.documents.invoice import Invoice
+from pdfsign.documents.kinds import DocumentKind
+from pdfsign.documents.test_slip import TestSlip
+from pdfsign.errors import InputError
+
+__all__ = ["Document", "json_schema", "parse_document", "parse_kind"]
+
+#: Any document pdfsign renders.
+Document = GuaranteeCertificate | TestSlip | InvalidationNotice | Invoice | DelegationLetter
+
+_MODELS: dict[DocumentKind, type[Record]] = {
+    DocumentKind.GUARANTEE: GuaranteeCertificate,
+    DocumentKind.GUARANTEE_CHANGE: GuaranteeCertificate,
+    DocumentKind.TEST_SLIP: TestSlip,
+    DocumentKind.INVALIDATION: InvalidationNotice,
+    DocumentKind.INVOICE: Invoice,
+    DocumentKind.DELEGATION: DelegationLetter,
+}
+_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def parse_kind(value: object, *, field: str = "kind") -> DocumentKind:
+    """Parse a kind name such as ``"guarantee-change"``.
+
+    :raises InputError: naming the allowed kinds.
+    """
+    try:
+        return DocumentKind(str(value))
+    except ValueError:
+        allowed = ", ".join(kind.value for kind in DocumentKind)
+        raise InputError(f"文書の種類が不明です（{allowed}） / unknown document kind "
+                         f"{value!r}; expected one of {allowed}", field=field) from None
+
+
+def parse_document(data: Mapping[str, Any]) -> Document:
+    """Validate a data file's contents and build its document.
+
+    The CLI, the registry and the web UI all call this; nothing else validates documents.
+
+    :param data: The JSON object; its ``"kind"`` names the document kind.
+    :return: The frozen document model.
+    :raises InputError: naming the first invalid field (JSON path) and the reason.
+    """
+    if not isinstance(data, Mapping):
+        raise InputError("JSONオブジェクトが必要です / the data must be a JSON object",
+                         field="(root)")
+    if data.get("kind") is None:
+        raise InputError("必須項目です / required field is missing", field="kind")
+    kind = parse_kind(data["kind"])
+    body = {name: value for name, value in data.items() if name != "kind"}
+    model = _MODELS[kind]
+    if model is GuaranteeCertificate:
+        document: Document = GuaranteeCertificate.from_mapping(body, kind=kind)
+    else:
+        document = model.from_mapping(body)  # type: ignore[assignment]
+    return document
+
+
+def json_schema(kind: DocumentKind | str) -> JsonSchema:
+    """The JSON Schema (draft 2020-12) of a data file for ``kind``.
+
+    Cross-field rules (registration-number check digit, change number vs kind) are enforced
+    by :func:`parse_document` only; the schema states each field's shape and limits.
+    """
+    kind = parse_kind(kind)
+    model = _MODELS[kind]
+    body = fields_schema(model.FIELDS)
+    body["properties"] = {"kind": {"const": kind.value}, **body["properties"]}
+    body["required"] = ["kind", *body["required"]]
+    return {
+        "$schema": _SCHEMA_DIALECT,
+        "$id": f"https://pdfsign.invalid/schema/{kind.value}.json",
+        "title": f"{kind.title_ja} ({kind.value})",
+        **body,
+    }

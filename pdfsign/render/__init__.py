@@ -1,0 +1,21 @@
+"""Documents → unsigned, deterministic PDF/A-2b files, rendered from sandboxed templates."""
+
+from pdfsign.render.environment import TEMPLATES_DIR, japanese_date, wareki_date, yen
+from pdfsign.render.fetcher import RefusedURL, TemplateFetcher
+from pdfsign.render.glyphs import check_glyphs
+from pdfsign.render.pdf import PDF_VARIANT, PdfMetadata, metadata_for, render_html, render_pdf
+
+__all__ = [
+    "PDF_VARIANT",
+    "TEMPLATES_DIR",
+    "PdfMetadata",
+    "RefusedURL",
+    "TemplateFetcher",
+    "check_glyphs",
+    "japanese_date",
+    "metadata_for",
+    "render_html",
+    "render_pdf",
+    "wareki_date",
+    "yen",
+]
