@@ -25,9 +25,11 @@ def generated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 def test_chain_and_usages(generated) -> None:
     root_cert, ca, tsa = (generated.certificate(n) for n in ("root", "ca", "tsa"))
-    assert ca.issuer == root_cert.subject and tsa.issuer == root_cert.subject
+    assert ca.issuer == root_cert.subject
+    assert tsa.issuer == root_cert.subject
     eku = tsa.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE)
-    assert eku.critical and list(eku.value) == [ExtendedKeyUsageOID.TIME_STAMPING]
+    assert eku.critical
+    assert list(eku.value) == [ExtendedKeyUsageOID.TIME_STAMPING]
     ocsp = generated.certificate("ocsp")
     assert ocsp.issuer == ca.subject
     assert ocsp.extensions.get_extension_for_oid(ExtensionOID.OCSP_NO_CHECK)
@@ -36,7 +38,8 @@ def test_chain_and_usages(generated) -> None:
 def test_signer_certificates_point_at_loopback_services(generated) -> None:
     cert = x509.load_pem_x509_certificate(generated.signer("staff").cert.read_bytes())
     usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    assert usage.digital_signature and usage.content_commitment
+    assert usage.digital_signature
+    assert usage.content_commitment
     aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     assert [d.access_location.value for d in aia] == ["http://127.0.0.1:3161/ocsp"]
     crl_dp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
@@ -48,7 +51,8 @@ def test_signer_certificates_point_at_loopback_services(generated) -> None:
 def test_p12_opens_only_with_the_pin(generated) -> None:
     entry = generated.signer("staff")
     signer = SimpleSigner.load_pkcs12(str(entry.p12), passphrase=DEFAULT_TEST_PIN.encode())
-    assert signer is not None and signer.signing_cert is not None
+    assert signer is not None
+    assert signer.signing_cert is not None
     # pyHanko logs the failure and returns None for a wrong passphrase.
     assert SimpleSigner.load_pkcs12(str(entry.p12), passphrase=b"WrongPin123") is None
 

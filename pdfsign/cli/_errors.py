@@ -1,4 +1,4 @@
-"""The CLI's one error boundary: known errors become a message and an exit code, never a traceback."""
+"""The CLI's one error boundary: known errors become a message and an exit code, no traceback."""
 
 from __future__ import annotations
 

@@ -1,0 +1,115 @@
+"""``pdfsign sign``: sign one PDF at ES-T (PAdES B-T) or ES-A (PAdES B-LTA)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from pdfsign.config import Settings
+from pdfsign.errors import InputError, PdfsignError
+from pdfsign.signing.levels import Level, parse_level
+from pdfsign.signing.pades import sign_pdf
+from pdfsign.signing.signers import load_signer
+from pdfsign.signing.timestamping import signing_services_from
+
+__all__ = ["LevelParam", "sign"]
+
+
+class LevelParam(click.ParamType[Level]):
+    """A signature level on the command line, parsed by :func:`parse_level`."""
+
+    name = "level"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> Level:
+        """Turn ``ES-T``/``ES-A`` (any case, or ``B-T``/``B-LTA``) into a :class:`Level`."""
+        if isinstance(value, Level):
+            return value
+        try:
+            return parse_level(str(value))
+        except PdfsignError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+def _signer_path(signer: str, pki_dir: Path) -> Path:
+    """``signer`` as a file, or the PKI folder's ``signers/<name>.p12`` for a bare name."""
+    path = Path(signer)
+    if path.suffix or path.exists():
+        return path
+    return pki_dir / "signers" / f"{signer}.p12"
+
+
+def _read_pin(pin_file: Path | None, settings: Settings) -> str:
+    """The PIN from ``--pin-file``, else ``PDFSIGN_PIN`` (or the config), else a hidden prompt."""
+    if pin_file is not None:
+        try:
+            return pin_file.read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read the PIN file: {exc}", field="pin-file") from None
+    if settings.pin:
+        return settings.pin
+    pin: str = click.prompt("Signing PIN", hide_input=True, err=True)
+    return pin
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and a rename: never a half-written PDF."""
+    directory = path.resolve().parent
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                             dir=directory)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise InputError(f"cannot write the output: {exc.strerror}", field=str(path)) from None
+
+
+@click.command("sign")
+@click.argument("input_pdf", metavar="IN.pdf",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, metavar="OUT.pdf",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the signed PDF.")
+@click.option("--level", required=True, type=LevelParam(),
+              help="ES-T (PAdES B-T) or ES-A (PAdES B-LTA).")
+@click.option("--signer", "signer", metavar="P12",
+              help="The signer's PKCS#12 file, or a signer name of the PKI folder. "
+                   "[default: the configured signer]")
+@click.option("--pin-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read the signing PIN from this file (else PDFSIGN_PIN, else a prompt).")
+@click.option("--tsa-url", metavar="URL",
+              help="Use this RFC 3161 TSA and fetch revocation data over HTTP "
+                   "(default: the bundled TSA, in-process).")
+@click.option("--pki", "pki_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The PKI folder (trust root; keys of the bundled TSA). [default: configured]")
+@click.option("--reason", help="Reason for signing, shown by PDF viewers.")
+@click.option("--location", help="Place of signing, shown by PDF viewers.")
+def sign(input_pdf: Path, output: Path, level: Level, signer: str | None, pin_file: Path | None,
+         tsa_url: str | None, pki_dir: Path | None, reason: str | None,
+         location: str | None) -> None:
+    """Sign IN.pdf at ES-T or ES-A and write OUT.pdf."""
+    settings = Settings.load(pki_dir=pki_dir, tsa_url=tsa_url,
+                             tsa_mode="http" if tsa_url else None)
+    p12 = _signer_path(signer or settings.signer, settings.pki_dir)
+    key = load_signer(p12, _read_pin(pin_file, settings))
+    services = signing_services_from(settings)
+    try:
+        pdf = input_pdf.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", field=str(input_pdf)) from None
+    signed = sign_pdf(pdf, signer=key, level=level, timestamper=services.timestamper,
+                      validation_context_factory=services.validation_context,
+                      at=dt.datetime.now(dt.UTC), reason=reason, location=location)
+    _write_atomically(output, signed)
+    click.echo(f"{output}: signed at {level.value} ({level.pades_name}), {len(signed):,} bytes")
