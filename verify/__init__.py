@@ -1,3 +1,38 @@
-"""Validation of signed PDFs and verification reports; needs only the PDF and trust roots."""
+"""Validation of signed PDFs and verification reports; needs only the PDF and trust roots.
 
-__all__: list[str] = []
+Never imports ``pdfsign``: an auditor's machine has only the PDF and the trust anchors.
+"""
+
+from verify.batch import expand_paths, verify_paths
+from verify.document import verify_pdf
+from verify.errors import TrustInputError, UnreadablePathError, VerifyError
+from verify.report import (
+    SCHEMA_VERSION,
+    CellStatus,
+    DocumentReport,
+    Level,
+    SignatureFinding,
+    TimestampFinding,
+    Verdict,
+    VerificationRun,
+)
+from verify.trust import TrustSettings, load_trust_settings
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CellStatus",
+    "DocumentReport",
+    "Level",
+    "SignatureFinding",
+    "TimestampFinding",
+    "TrustInputError",
+    "TrustSettings",
+    "UnreadablePathError",
+    "Verdict",
+    "VerificationRun",
+    "VerifyError",
+    "expand_paths",
+    "load_trust_settings",
+    "verify_paths",
+    "verify_pdf",
+]

@@ -5,7 +5,7 @@ A document that fails verification is *not* an error: it is a result with a verd
 
 from __future__ import annotations
 
-__all__ = ["VerifyError", "TrustInputError"]
+__all__ = ["TrustInputError", "UnreadablePathError", "VerifyError"]
 
 
 class VerifyError(Exception):
@@ -23,3 +23,7 @@ class VerifyError(Exception):
 
 class TrustInputError(VerifyError):
     """A trust anchor, CRL or OCSP file given by the user cannot be read."""
+
+
+class UnreadablePathError(VerifyError):
+    """A path given to verify does not exist or cannot be read (exit code 2 at the CLI)."""

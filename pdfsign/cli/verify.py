@@ -1,0 +1,137 @@
+"""``pdfsign verify``: verify signed PDFs and write a report; the exit code is the verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from pdfsign.config import Settings
+from pdfsign.signing import Level as SigningLevel
+from pdfsign.signing import load_signer, sign_pdf, signing_services_from
+from verify import (
+    Level,
+    TrustInputError,
+    UnreadablePathError,
+    VerificationRun,
+    load_trust_settings,
+    verify_paths,
+)
+from verify.formats import (
+    FORMATS,
+    render_html,
+    render_json,
+    render_junit,
+    render_pdf,
+    render_text,
+)
+from verify.messages import Lang
+
+__all__ = ["verify"]
+
+_REQUIRE = {"ES-T": Level.B_T, "ES-A": Level.B_LTA, "B-B": Level.B_B, "B-T": Level.B_T,
+            "B-LT": Level.B_LT, "B-LTA": Level.B_LTA}
+
+
+class _Time(click.ParamType[dt.datetime]):
+    """An ISO 8601 time with a zone (``2031-01-01T00:00:00+09:00`` or ``...Z``), as UTC."""
+
+    name = "TIME"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            parsed = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 time", param, ctx)
+        if parsed.tzinfo is None:
+            self.fail(f"{value!r} has no time zone (add Z or +09:00)", param, ctx)
+        return parsed.astimezone(dt.UTC)
+
+
+def _render(run: VerificationRun, fmt: str, lang: Lang) -> bytes:
+    if fmt == "json":
+        return render_json(run).encode()
+    if fmt == "junit":
+        return render_junit(run).encode()
+    if fmt == "html":
+        return render_html(run, lang=lang).encode()
+    if fmt == "pdf":
+        return render_pdf(run, lang=lang)
+    return render_text(run, lang=lang).encode()
+
+
+def _quiet_libraries() -> None:
+    """pyHanko logs every failed check with a traceback; the report already says it all."""
+    verbose = bool(click.get_current_context().find_root().params.get("verbose"))
+    if not verbose:
+        for name in ("pyhanko", "pyhanko_certvalidator", "fontTools", "weasyprint"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _sign(report: bytes, *, signer: str | None, pin_file: Path | None) -> bytes:
+    """Sign the PDF report at ES-T with the configured (or given) signer and TSA."""
+    settings = Settings.load()
+    name = signer or settings.signer
+    p12 = Path(name) if Path(name).suffix else settings.pki_dir / "signers" / f"{name}.p12"
+    if pin_file is not None:
+        pin = pin_file.read_text(encoding="utf-8").rstrip("\r\n")
+    else:
+        pin = settings.pin or click.prompt("Signing PIN", hide_input=True, err=True)
+    services = signing_services_from(settings)
+    return sign_pdf(report, signer=load_signer(p12, pin), level=SigningLevel.ES_T,
+                    timestamper=services.timestamper,
+                    validation_context_factory=services.validation_context,
+                    at=dt.datetime.now(dt.UTC), reason="署名検証レポート", location=None)
+
+
+_PathArg = click.Path(path_type=Path)
+_File = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("verify")
+@click.argument("paths", nargs=-1, required=True, type=_PathArg)
+@click.option("--trust", multiple=True, type=_File, help="Trusted root certificate(s), PEM/DER.")
+@click.option("--crl", multiple=True, type=_File, help="Extra CRL file(s), PEM/DER.")
+@click.option("--ocsp", multiple=True, type=_File, help="Extra OCSP response file(s), DER.")
+@click.option("--offline", is_flag=True, help="Never fetch revocation data from the network.")
+@click.option("--at", "at", type=_Time(), help="Validation time instead of now (ISO 8601).")
+@click.option("--require", type=click.Choice(list(_REQUIRE)), help="Minimum level to pass.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here instead of standard output.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+@click.option("--sign", "sign_report", is_flag=True,
+              help="Sign and timestamp the PDF report (ES-T) so it can be filed as evidence.")
+@click.option("--signer", metavar="P12", help="Signer for --sign: PKCS#12 file or PKI signer name.")
+@click.option("--pin-file", type=_File, help="Signing PIN for --sign (else PDFSIGN_PIN).")
+def verify(paths: tuple[Path, ...], trust: tuple[Path, ...], crl: tuple[Path, ...],
+           ocsp: tuple[Path, ...], offline: bool, at: dt.datetime | None, require: str | None,
+           fmt: str, output: Path | None, lang: Lang, sign_report: bool, signer: str | None,
+           pin_file: Path | None) -> None:
+    """Verify signed PDFs (files or folders); exit 0 only if every file is valid."""
+    _quiet_libraries()
+    if not trust:
+        raise click.UsageError(
+            "no trust anchor: give --trust ROOT.pem (the OS store is never used)")
+    if sign_report and (fmt != "pdf" or output is None):
+        raise click.UsageError("--sign needs --format pdf and -o OUT.pdf")
+    try:
+        settings = load_trust_settings(trust=trust, crls=crl, ocsps=ocsp, offline=offline)
+        run = verify_paths(paths, settings=settings, at=at or dt.datetime.now(dt.UTC),
+                           require=_REQUIRE[require] if require else None)
+    except (TrustInputError, UnreadablePathError) as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.field) from None
+    data = _render(run, fmt, lang)
+    if sign_report:
+        data = _sign(data, signer=signer, pin_file=pin_file)
+    if output is not None:
+        output.write_bytes(data)
+    else:
+        click.echo(data, nl=False)  # bytes go to stdout's binary buffer
+    sys.exit(0 if run.ok else 1)

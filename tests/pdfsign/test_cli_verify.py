@@ -1,0 +1,143 @@
+"""``pdfsign verify``: exit codes 0/1/2, formats, output file, language, --require, --at."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pikepdf
+import pytest
+from click.testing import CliRunner
+
+from pdfsign.cli import root
+from pdfsign.signing import Level, load_signer, sign_pdf, signing_services
+from tsa.pki import Pki
+
+
+def _one_page() -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.pages[0].Contents = pdf.make_stream(b"BT /F1 12 Tf 72 760 Td (Invoice 34,980 JPY) Tj ET")
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def files(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """ES-T, ES-A, a tampered ES-A, an unsigned PDF and a text file, in one folder."""
+    folder = tmp_path_factory.mktemp("cli-verify")
+    services = signing_services(pki_dir=pki.directory, state_dir=None)
+    entry = pki.signer("staff")
+    signer = load_signer(entry.p12, entry.pin)
+    at = dt.datetime.now(dt.UTC)
+    data = {level.name: sign_pdf(_one_page(), signer=signer, level=level,
+                                 timestamper=services.timestamper,
+                                 validation_context_factory=services.validation_context,
+                                 at=at, field_name="Signature1", reason="請求書", location=None)
+            for level in (Level.ES_T, Level.ES_A)}
+    data["tampered"] = data["ES_A"].replace(b"34,980", b"99,980", 1)
+    data["unsigned"] = _one_page()
+    data["text"] = b"just text\n"
+    paths = {}
+    for name, content in data.items():
+        paths[name] = folder / f"{name}.pdf"
+        paths[name].write_bytes(content)
+    return paths
+
+
+@pytest.fixture
+def verify_cli(pki: Pki) -> object:
+    root_pem = str(pki.path("root.pem"))
+
+    def run(*args: str | Path, trust: bool = True) -> tuple[int, str]:
+        extra = ["--trust", root_pem] if trust else []
+        result = CliRunner().invoke(root, ["verify", *map(str, args), *extra])
+        return result.exit_code, result.output
+    return run
+
+
+def test_valid_es_a_offline_exits_0(verify_cli, files) -> None:  # type: ignore[no-untyped-def]
+    code, out = verify_cli(files["ES_A"], "--offline")
+    assert code == 0, out
+    assert "判定: 有効 [valid]" in out
+    assert "B-LTA" in out
+
+
+def test_es_t_fetches_revocation_data(verify_cli, files, pki_url_server) -> None:  # type: ignore[no-untyped-def]
+    code, out = verify_cli(files["ES_T"], "--lang", "en")
+    assert code == 0, out
+    assert "Level: B-T" in out
+    assert "fetched" in out
+
+
+@pytest.mark.parametrize("name", ["tampered", "unsigned", "text"])
+def test_any_bad_file_exits_1(verify_cli, files, name: str) -> None:  # type: ignore[no-untyped-def]
+    code, out = verify_cli(files["ES_A"], files[name], "--offline", "--format", "json")
+    assert code == 1
+    documents = json.loads(out)["documents"]
+    assert [d["verdict"] for d in documents] == [
+        "valid", {"tampered": "invalid-integrity", "unsigned": "not-signed",
+                  "text": "malformed"}[name]]
+
+
+def test_require_es_a(verify_cli, files, pki_url_server) -> None:  # type: ignore[no-untyped-def]
+    assert verify_cli(files["ES_T"], "--require", "ES-A")[0] == 1
+    assert verify_cli(files["ES_A"], "--require", "ES-A", "--offline")[0] == 0
+    assert verify_cli(files["ES_T"], "--require", "ES-T")[0] == 0
+
+
+@pytest.mark.parametrize("args", [
+    ("missing.pdf",), ("{ES_A}", "--at", "yesterday"), ("{ES_A}", "--at", "2030-01-01T00:00:00"),
+    ("{ES_A}", "--trust", "{text}")])
+def test_usage_errors_exit_2(verify_cli, files, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    resolved = [a.format(**{k: str(v) for k, v in files.items()}) for a in args]
+    code, out = verify_cli(*resolved)
+    assert code == 2, out
+    assert "Traceback" not in out
+
+
+def test_no_trust_is_a_usage_error(verify_cli, files) -> None:  # type: ignore[no-untyped-def]
+    code, out = verify_cli(files["ES_A"], trust=False)
+    assert code == 2
+    assert "--trust" in out
+
+
+def test_at_in_the_past_before_the_signature(verify_cli, files) -> None:  # type: ignore[no-untyped-def]
+    """A validation time before the TSA certificate existed cannot be valid."""
+    code, out = verify_cli(files["ES_A"], "--offline", "--at", "2020-01-01T00:00:00+09:00")
+    assert code == 1, out
+
+
+@pytest.mark.parametrize(("fmt", "magic"), [
+    ("json", b"{"), ("junit", b"<?xml"), ("html", b"<!DOCTYPE html>"), ("pdf", b"%PDF-"),
+    ("text", "署名検証レポート".encode())])
+def test_formats_to_a_file(verify_cli, files, tmp_path: Path, fmt: str,  # type: ignore[no-untyped-def]
+                           magic: bytes) -> None:
+    out = tmp_path / f"report.{fmt}"
+    code, printed = verify_cli(files["ES_A"], "--offline", "--format", fmt, "-o", out)
+    assert code == 0, printed
+    assert printed == ""
+    assert out.read_bytes().startswith(magic)
+
+
+def test_signed_pdf_report_verifies(verify_cli, files, pki: Pki, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                    pki_url_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PDFSIGN_HOME", str(tmp_path / "home"))
+    pin_file = tmp_path / "pin"
+    pin_file.write_text(pki.signer("staff").pin + "\n", encoding="utf-8")
+    report = tmp_path / "report.pdf"
+    code, out = verify_cli(files["ES_A"], "--offline", "--format", "pdf", "-o", report, "--sign",
+                           "--signer", "staff", "--pin-file", pin_file)
+    assert code == 0, out
+    code, out = verify_cli(report, "--require", "ES-T", "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["documents"][0]["level"] == "B-T"
+
+
+def test_sign_needs_a_pdf_file(verify_cli, files) -> None:  # type: ignore[no-untyped-def]
+    code, out = verify_cli(files["ES_A"], "--offline", "--sign")
+    assert code == 2
+    assert "--format pdf" in out

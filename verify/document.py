@@ -1,0 +1,241 @@
+"""Verify one PDF file: structure, every signature and timestamp, reference times, the report.
+
+A broken file becomes a report with verdict ``malformed`` and the reason, never an exception,
+so one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import re
+from datetime import datetime
+
+from asn1crypto import parser as asn1_parser
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
+from pyhanko.sign.validation import generic_cms
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
+from verify.evidence import read_evidence
+from verify.report import (
+    CellStatus,
+    DocumentReport,
+    Level,
+    Problem,
+    ReferenceTime,
+    SignatureFinding,
+    TimestampFinding,
+    Verdict,
+)
+from verify.signatures import SignatureContext, check_signature
+from verify.timestamps import TimestampInput, check_timestamp, tst_time
+from verify.trust import TrustSettings, pdf_validation_spec
+
+__all__ = ["verify_pdf"]
+
+_SUBFILTERS = {str(s.value) for s in SigSeedSubFilter}
+#: Errors pyHanko and asn1crypto raise on unparseable input; they become ``malformed``.
+_PARSE_ERRORS = (PdfError, SignatureValidationError, ValueError, TypeError, KeyError,
+                 IndexError, AttributeError)
+_EOF = re.compile(rb"%%EOF[\r\n\x00\t\f ]*\Z")
+
+
+def _structure_problem(data: bytes) -> Problem | None:
+    """Byte-level checks before parsing (ISO 32000-2 §7.5: header, trailer, incremental updates)."""
+    if not data:
+        return Problem(Verdict.MALFORMED, "empty file (0 bytes)")
+    if b"%PDF-" not in data[:1024]:
+        return Problem(Verdict.MALFORMED, "not a PDF: no %PDF- header in the first 1024 bytes")
+    if _EOF.search(data) is None:
+        last = data.rfind(b"%%EOF")
+        if last < 0:
+            return Problem(Verdict.MALFORMED, "no %%EOF marker: the file is truncated")
+        start = last + 5
+        return Problem(Verdict.INVALID_INTEGRITY,
+                       f"bytes {start}-{len(data) - 1} after the last revision's %%EOF "
+                       f"are not a valid incremental update")
+    return None
+
+
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF[\r\n\x00\t\f ]*\Z")
+
+
+_XREF_STREAM_END = re.compile(rb"\s*(?:endstream\s*)?(?:endobj\s*)?\Z")
+_TRAILER = re.compile(rb"\s*(?:trailer\s*)?<<")
+
+
+def _is_trailer(between: bytes) -> bool:
+    """The end of an xref stream object, or a trailer dictionary holding no other object."""
+    if _XREF_STREAM_END.match(between):
+        return True
+    forbidden = (b"%%EOF", b"startxref", b"obj", b"stream")
+    return bool(_TRAILER.match(between)) and not any(w in between for w in forbidden)
+
+
+def _tail_problem(data: bytes, reader: PdfFileReader) -> Problem | None:
+    """Every byte after the newest revision's cross-reference data must be its trailer:
+    ``trailer << ... >> startxref N %%EOF`` with N pointing at that very xref section."""
+    last = reader.xrefs.total_revisions - 1
+    meta = reader.xrefs.get_xref_container_info(last)
+    marker = data.rfind(b"startxref")
+    match = _STARTXREF.match(data, marker) if marker >= 0 else None
+    between = data[meta.end_location:max(marker, meta.end_location)]
+    if match is None or int(match.group(1)) != meta.declared_startxref \
+            or not _is_trailer(between):
+        return Problem(Verdict.INVALID_INTEGRITY,
+                       f"bytes {meta.end_location}-{len(data) - 1} after revision {last} "
+                       f"are not a valid incremental update")
+    return None
+
+
+def _embedded(reader: PdfFileReader) -> tuple[list[EmbeddedPdfSignature], Problem | None]:
+    """Every filled signature field; an unknown /SubFilter or unparseable /Contents is named."""
+    found: list[EmbeddedPdfSignature] = []
+    for fq_name, sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
+        subfilter = sig_obj.get_object().get("/SubFilter")
+        if str(subfilter) not in _SUBFILTERS:
+            return found, Problem(Verdict.MALFORMED,
+                                  f"signature field {fq_name}: /SubFilter {subfilter} "
+                                  f"is not a PDF signature format")
+        try:
+            embedded = EmbeddedPdfSignature(reader, sig_field, fq_name)
+        except _PARSE_ERRORS as exc:
+            return found, Problem(Verdict.MALFORMED,
+                                  f"signature field {fq_name}: /Contents cannot be parsed "
+                                  f"as CMS SignedData ({exc})")
+        padding = _padding_problem(fq_name, embedded.pkcs7_content)
+        if padding is not None:
+            return found, padding
+        found.append(embedded)
+    return sorted(found, key=lambda e: e.signed_revision), None
+
+
+def _padding_problem(field: str, contents: bytes) -> Problem | None:
+    """/Contents is outside the ByteRange by design: after the CMS structure it may hold only
+    zero padding, or it could carry data no signature vouches for."""
+    _, _, _, header, body, _ = asn1_parser.parse(contents)
+    end = len(header) + len(body)
+    tail = contents[end:]
+    if not tail.strip(b"\x00"):
+        return None
+    first = end + len(tail) - len(tail.lstrip(b"\x00"))
+    last = end + len(tail.rstrip(b"\x00")) - 1
+    return Problem(Verdict.INVALID_INTEGRITY,
+                   f"signature field {field}: /Contents holds non-zero bytes after the CMS "
+                   f"structure (offsets {first}-{last} of the value)")
+
+
+def _timestamp_inputs(sigs: list[EmbeddedPdfSignature]) -> tuple[
+        dict[str, list[TimestampInput]], list[TimestampInput]]:
+    per_signature: dict[str, list[TimestampInput]] = {}
+    doc_ts: list[TimestampInput] = []
+    regular = [s for s in sigs if s.sig_object_type == "/Sig"]
+    for n, emb in enumerate(regular, start=1):
+        tokens = generic_cms.extract_tst_data_iter(emb.signer_info, signed=False)
+        checker = generic_cms.message_imprint_checker(emb.signer_info)
+        per_signature[f"sig{n}"] = [
+            TimestampInput(f"sig{n}-ts{k}", "signature-timestamp", tok, checker)
+            for k, tok in enumerate(tokens, start=1)]
+    for n, emb in enumerate((s for s in sigs if s.sig_object_type == "/DocTimeStamp"), start=1):
+        doc_ts.append(TimestampInput(f"docts{n}", "document-timestamp", emb.signed_data,
+                                     emb.compute_digest, embedded=emb))
+    return per_signature, doc_ts
+
+
+def _reference_times(at: datetime, per_signature: dict[str, list[TimestampInput]],
+                     doc_ts: list[TimestampInput]) -> tuple[ReferenceTime, ...]:
+    refs = [ReferenceTime("now", "validation", at)]
+    refs += [ReferenceTime(t.id, t.kind, tst_time(t.token))
+             for items in per_signature.values() for t in items]
+    refs += [ReferenceTime(t.id, t.kind, tst_time(t.token)) for t in doc_ts]
+    return tuple(refs)
+
+
+def _with_poe(findings: list[TimestampFinding], doc_ts: list[TimestampFinding],
+              revisions: dict[str, int]) -> list[TimestampFinding]:
+    """A timestamp not passing now still passes if a later valid document timestamp proves it
+    existed while its TSA certificate was valid (ETSI EN 319 102-1 §5.6.2.4, past validation)."""
+    result = []
+    for item in findings:
+        later = [d for d in doc_ts if d.ok and d.id != item.id
+                 and d.revision is not None and d.revision > revisions.get(item.id, -1)]
+        if item.intact and not item.ok and any(
+                item.validity.get(d.id) is CellStatus.VALID for d in later):
+            item = dataclasses.replace(item, indication="TOTAL_PASSED", subindication=None,
+                                       reason=None)
+        result.append(item)
+    return result
+
+
+async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature], *,
+                         settings: TrustSettings, at: datetime) -> tuple[
+        tuple[SignatureFinding, ...], tuple[TimestampFinding, ...], tuple[ReferenceTime, ...]]:
+    evidence = read_evidence(reader, settings)
+    spec = pdf_validation_spec(settings, embedded_crls=evidence.dss_crls,
+                               embedded_ocsps=evidence.dss_ocsps,
+                               embedded_certs=evidence.dss_certs)
+    per_signature, doc_inputs = _timestamp_inputs(sigs)
+    refs = _reference_times(at, per_signature, doc_inputs)
+    sig_spec = spec.signature_validation_spec
+    judged = {item.id: await check_timestamp(item, spec=sig_spec, evidence=evidence, at=at,
+                                             reference_times=refs)
+              for item in [*doc_inputs, *(t for ts in per_signature.values() for t in ts)]}
+    regular = [s for s in sigs if s.sig_object_type == "/Sig"]
+    revisions = {t.id: emb.signed_revision for t, emb in zip(doc_inputs, (
+        s for s in sigs if s.sig_object_type == "/DocTimeStamp"), strict=True)}
+    for n, emb in enumerate(regular, start=1):
+        revisions.update({t.id: emb.signed_revision for t in per_signature[f"sig{n}"]})
+    doc_findings = [judged[t.id] for t in doc_inputs]
+    all_findings = _with_poe(list(judged.values()), doc_findings, revisions)
+    by_id = {t.id: t for t in all_findings}
+    ctx = SignatureContext(spec, evidence, at, refs, reader.xrefs.total_revisions - 1)
+    signatures = []
+    for n, emb in enumerate(regular, start=1):
+        own = [by_id[t.id] for t in per_signature[f"sig{n}"]]
+        protected = any(by_id[d.id].ok and revisions[d.id] > emb.signed_revision
+                        for d in doc_inputs)
+        signatures.append(await check_signature(emb, sig_id=f"sig{n}", ctx=ctx,
+                                                sig_timestamps=own, protected_by_docts=protected))
+    ordered = [by_id[t.id] for ts in per_signature.values() for t in ts] + \
+        [by_id[t.id] for t in doc_inputs]
+    return tuple(signatures), tuple(ordered), refs
+
+
+def verify_pdf(data: bytes, *, path: str, settings: TrustSettings, at: datetime,
+               require: Level | None = None) -> DocumentReport:
+    """Verify one PDF given as bytes.
+
+    :param path: how the report names the file.
+    :param settings: trust anchors and revocation data.
+    :param at: the validation time (tz-aware; "now" at the CLI, or ``--at``).
+    :param require: the level the file must reach to count as ok (``--require``).
+    :return: the report; never raises for a broken file.
+    """
+    def report(problem: Problem | None, sigs: tuple[SignatureFinding, ...] = (),
+               tss: tuple[TimestampFinding, ...] = (),
+               refs: tuple[ReferenceTime, ...] = ()) -> DocumentReport:
+        return DocumentReport(path=path, size=len(data), validated_at=at, problem=problem,
+                              signatures=sigs, timestamps=tss, reference_times=refs,
+                              required=require)
+
+    structural = _structure_problem(data)
+    if structural is not None and structural.verdict is Verdict.MALFORMED:
+        return report(structural)
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        structural = structural or _tail_problem(data, reader)
+        sigs, problem = _embedded(reader)
+        if problem is not None:
+            return report(problem)
+        if not [s for s in sigs if s.sig_object_type == "/Sig"]:
+            return report(structural or Problem(
+                Verdict.NOT_SIGNED, "no signature field holds a signature (/Sig)"))
+        found = asyncio.run(_verify_signed(reader, sigs, settings=settings, at=at))
+    except _PARSE_ERRORS as exc:
+        return report(Problem(Verdict.MALFORMED, f"cannot parse the PDF: {exc}"))
+    return report(structural, *found)
+

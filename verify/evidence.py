@@ -1,0 +1,167 @@
+"""Certificates and revocation data a PDF carries, and a certificate's validity at a given time.
+
+The matrix of the report (rows: signatures and timestamps; columns: reference times) asks,
+for each cell, "was this certificate valid at time T, judged with everything we know?".
+That is a point-in-time path validation by pyhanko-certvalidator (RFC 5280 §6, with CRL
+and OCSP evidence issued after T accepted retroactively); the AdES verdict itself comes
+from pyHanko's AdES engine in :mod:`verify.signatures`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import crl, ocsp, x509
+from pyhanko.pdf_utils.decode_limits import DecodePurpose
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import (
+    ExpiredError,
+    InsufficientRevinfoError,
+    NotYetValidError,
+    PathBuildingError,
+    PathValidationError,
+    RevokedError,
+    ValidationError,
+)
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+from pyhanko_certvalidator.path import ValidationPath
+
+from verify.report import CellStatus, CertSummary, RevocationSummary
+from verify.trust import TrustSettings
+
+__all__ = ["Evidence", "cert_summary", "chain_of", "read_evidence", "revocation_of", "validity_at"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything known about certificates: the user's trust settings and the PDF's DSS."""
+
+    settings: TrustSettings
+    dss_certs: tuple[x509.Certificate, ...]
+    dss_crls: tuple[crl.CertificateList, ...]
+    dss_ocsps: tuple[ocsp.OCSPResponse, ...]
+
+    @property
+    def has_dss_revinfo(self) -> bool:
+        """Whether the DSS holds any CRL or OCSP response (needed for B-LT)."""
+        return bool(self.dss_crls or self.dss_ocsps)
+
+
+def read_evidence(reader: PdfFileReader, settings: TrustSettings) -> Evidence:
+    """Collect the certificates, CRLs and OCSP responses of the DSS (ISO 32000-2 §12.8.4.3)."""
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return Evidence(settings, (), (), ())
+    crls = tuple(crl.CertificateList.load(ref.get_object().read_data(DecodePurpose.CRL))
+                 for ref in dss.crls)
+    ocsps = tuple(ocsp.OCSPResponse.load(
+        ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE)) for ref in dss.ocsps)
+    return Evidence(settings, tuple(dss.load_certs()), crls, ocsps)
+
+
+def cert_summary(cert: x509.Certificate) -> CertSummary:
+    """The fields of a certificate a person checks: who, issued by whom, valid when."""
+    return CertSummary(
+        subject=cert.subject.human_friendly, issuer=cert.issuer.human_friendly,
+        serial=format(cert.serial_number, "x"),
+        not_before=cert.not_valid_before, not_after=cert.not_valid_after,
+        sha256=cert.sha256.hex())
+
+
+def chain_of(path: ValidationPath | None, leaf: x509.Certificate) -> tuple[CertSummary, ...]:
+    """The chain leaf first, up to the trust anchor; only the leaf when no path was found."""
+    if path is None:
+        return (cert_summary(leaf),)
+    certs = [c for c in path.iter_certs(include_root=True) if isinstance(c, x509.Certificate)]
+    return tuple(cert_summary(c) for c in reversed(certs))
+
+
+def _context(evidence: Evidence, extra_certs: list[x509.Certificate],
+             at: datetime) -> ValidationContext:
+    settings = evidence.settings
+    return ValidationContext(
+        trust_roots=list(settings.roots), other_certs=[*extra_certs, *evidence.dss_certs],
+        crls=[*settings.crls, *evidence.dss_crls], ocsps=[*settings.ocsps, *evidence.dss_ocsps],
+        moment=at, allow_fetching=not settings.offline, retroactive_revinfo=True,
+        revocation_mode="hard-fail",
+        # requests-based: nothing to close afterwards (the aiohttp one leaks a session here)
+        fetcher_backend=RequestsFetcherBackend(per_request_timeout=10))
+
+
+async def validity_at(cert: x509.Certificate, extra_certs: list[x509.Certificate], *,
+                      evidence: Evidence, at: datetime) -> CellStatus:
+    """Whether ``cert`` chains to a trust anchor and is unexpired and unrevoked at ``at``.
+
+    :param extra_certs: certificates carried by the signature itself (CMS ``certificates``).
+    """
+    validator = CertificateValidator(cert, validation_context=_context(evidence, extra_certs, at))
+    try:
+        await validator.async_validate_usage(set())  # type: ignore[no-untyped-call]
+    except PathBuildingError:
+        return CellStatus.UNTRUSTED
+    except RevokedError:
+        return CellStatus.REVOKED
+    except ExpiredError:
+        return CellStatus.EXPIRED
+    except NotYetValidError:
+        return CellStatus.NOT_YET_VALID
+    except InsufficientRevinfoError:
+        return CellStatus.NO_REVOCATION_DATA
+    except (PathValidationError, ValidationError):
+        return CellStatus.INDETERMINATE
+    return CellStatus.VALID
+
+
+def _crl_revocation(cert: x509.Certificate,
+                    crls: tuple[crl.CertificateList, ...]) -> tuple[bool, datetime | None]:
+    matched = False
+    for item in crls:
+        if item.issuer != cert.issuer:
+            continue
+        matched = True
+        for entry in item["tbs_cert_list"]["revoked_certificates"]:
+            if entry["user_certificate"].native == cert.serial_number:
+                return True, entry["revocation_date"].native
+    return matched, None
+
+
+def _ocsp_matches(cert: x509.Certificate, responses: tuple[ocsp.OCSPResponse, ...]) -> bool:
+    for response in responses:
+        basic = response.basic_ocsp_response
+        if basic is None:
+            continue
+        for single in basic["tbs_response_data"]["responses"]:
+            if single["cert_id"]["serial_number"].native == cert.serial_number:
+                return True
+    return False
+
+
+def revocation_of(cert: x509.Certificate, *, evidence: Evidence,
+                  current: CellStatus) -> RevocationSummary:
+    """Revocation status of a leaf and where the evidence came from (DSS, supplied, fetched)."""
+    settings = evidence.settings
+    dss_match, dss_revoked = _crl_revocation(cert, evidence.dss_crls)
+    supplied_match, supplied_revoked = _crl_revocation(cert, settings.crls)
+    sources = []
+    if dss_match or _ocsp_matches(cert, evidence.dss_ocsps):
+        sources.append("dss")
+    if supplied_match or _ocsp_matches(cert, settings.ocsps):
+        sources.append("supplied")
+    if not sources and not settings.offline and current not in (
+            CellStatus.NO_REVOCATION_DATA, CellStatus.UNTRUSTED):
+        sources.append("fetched")
+    revoked_at = dss_revoked or supplied_revoked
+    if current is CellStatus.REVOKED or revoked_at is not None:
+        status = "revoked"
+    elif current is CellStatus.UNTRUSTED:
+        status = "not-checked"
+    elif sources and current is not CellStatus.NO_REVOCATION_DATA:
+        status = "good"
+    else:
+        status = "unknown"
+    return RevocationSummary(status=status, sources=tuple(sources), revoked_at=revoked_at)
