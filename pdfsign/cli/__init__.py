@@ -12,6 +12,25 @@ def _register() -> None:
     from pdfsign.cli import pki
 
     root.add_command(pki.pki)
+    from pdfsign.cli import files, issue
+
+    root.add_command(issue.issue)
+    for command in (files.get, files.history, files.reissue, files.invalidate, files.transfer,
+                    files.repaid, files.subrogate, files.search, files.purge, files.audit,
+                    files.bank):
+        root.add_command(command)
+    from pdfsign.cli import render
+
+    root.add_command(render.render)
+    from pdfsign.cli import tsa
+
+    root.add_command(tsa.tsa)
+    from pdfsign.cli import sign
+
+    root.add_command(sign.sign)
+    from pdfsign.cli import verify
+
+    root.add_command(verify.verify)
 
 
 _register()

@@ -1,0 +1,198 @@
+"""Batch issuing: many data rows, worker processes with a warm issuer each, one result per row.
+
+A row that fails (bad data, refused by the registry, signing error) is reported
+and skipped; it never stops the others, and the registry's per-row transactions
+mean it cannot corrupt them.  Each row has an idempotency key — its
+``idempotency_key`` column, else the SHA-256 of its canonical data — recorded
+with the version it produced, so running the same batch again issues nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pdfsign import issuing
+from pdfsign.config import Settings
+from pdfsign.errors import InputError, describe
+
+__all__ = ["BatchRow", "BatchSummary", "RowResult", "read_rows", "run_batch"]
+
+_log = logging.getLogger(__name__)
+#: The warm issuer of this worker process (built by :func:`_start_worker`).
+_worker: tuple[issuing.Issuer, Callable[[], datetime]] | None = None
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One input row: its data, or why it could not even be read."""
+
+    line: int
+    data: dict[str, Any] | None
+    key: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What happened to a row: ``issued``, ``skipped`` (issued by an earlier run) or ``failed``."""
+
+    line: int
+    status: str
+    key: str
+    file_id: str | None = None
+    version: int | None = None
+    sha256: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The results-file line for this row."""
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """All rows' results, in input order, and how long the run took."""
+
+    results: tuple[RowResult, ...]
+    seconds: float
+
+    def count(self, status: str) -> int:
+        """How many rows ended with ``status``."""
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def per_second(self) -> float:
+        """Documents issued per second of wall time."""
+        return self.count("issued") / self.seconds if self.seconds > 0 else 0.0
+
+
+def read_rows(path: Path) -> list[BatchRow]:
+    """Read a ``.jsonl`` (one JSON object a line) or ``.csv`` batch file.
+
+    CSV headers may be dotted (``bank.code``) for nested fields; a cell holding JSON
+    (starting with ``[`` or ``{``) is decoded, for lists such as invoice lines.
+
+    :raises InputError: the file cannot be read or has an unknown extension.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in (".jsonl", ".csv"):
+        raise InputError("batch files are .jsonl or .csv", field=str(path))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", field=str(path)) from exc
+    raw = _jsonl(text) if suffix == ".jsonl" else _csv(text)
+    return [_row(line, value) for line, value in raw]
+
+
+def run_batch(settings: Settings, rows: list[BatchRow], *, workers: int,
+              clock: Callable[[], datetime],
+              on_result: Callable[[RowResult], None] = lambda _: None) -> BatchSummary:
+    """Issue every row with ``workers`` processes; report each result as it arrives.
+
+    :param clock: the time source each issue is stamped with (module-level, picklable).
+    :param on_result: progress callback, called in this process.
+    """
+    from pdfsign.registry import Registry
+
+    Registry.open(settings).db.dispose()  # migrate once, before the workers start
+    started = time.perf_counter()
+    results = [_report(row, on_result) for row in rows if row.data is None]
+    todo = [row for row in rows if row.data is not None]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(max(1, workers), initializer=_start_worker,
+                      initargs=(settings, clock)) as pool:
+        for result in pool.imap_unordered(_issue_row, todo, chunksize=4):
+            results.append(result)
+            on_result(result)
+    results.sort(key=lambda r: r.line)
+    return BatchSummary(tuple(results), time.perf_counter() - started)
+
+
+def _report(row: BatchRow, on_result: Callable[[RowResult], None]) -> RowResult:
+    result = RowResult(row.line, "failed", row.key, error=row.error)
+    on_result(result)
+    return result
+
+
+def _start_worker(settings: Settings, clock: Callable[[], datetime]) -> None:
+    """Build this worker's issuer once: registry connection, signer, TSA client, fonts."""
+    global _worker
+    _worker = (issuing.Issuer.open(settings, migrate=False), clock)
+
+
+def _issue_row(row: BatchRow) -> RowResult:
+    """Issue one row in a worker; every failure becomes a ``failed`` result, never a crash."""
+    assert _worker is not None
+    assert row.data is not None
+    issuer, clock = _worker
+    try:
+        if (done := issuer.registry.find_key(row.key)) is not None:
+            return RowResult(row.line, "skipped", row.key, done.file_id, done.number, done.sha256)
+        version = issuing.issue(issuer, row.data, at=clock(), idempotency_key=row.key)
+    except Exception as exc:  # a row's boundary: report it, go on with the others
+        problem = describe(exc)
+        if problem is None:
+            _log.exception("batch line %d: unexpected error", row.line)
+        message = problem.message if problem else f"unexpected {type(exc).__name__}: {exc}"
+        return RowResult(row.line, "failed", row.key, error=message)
+    return RowResult(row.line, "issued", row.key, version.file_id, version.number, version.sha256)
+
+
+def _row(line: int, value: object) -> BatchRow:
+    """Turn a decoded line into a row with its idempotency key."""
+    if isinstance(value, InputError):
+        return BatchRow(line, None, f"line-{line}", str(value))
+    if not isinstance(value, dict):
+        return BatchRow(line, None, f"line-{line}", "a row must be a JSON object")
+    explicit = value.pop("idempotency_key", None)
+    canonical = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    key = str(explicit) if explicit else hashlib.sha256(canonical.encode()).hexdigest()
+    return BatchRow(line, value, key)
+
+
+def _jsonl(text: str) -> Iterator[tuple[int, object]]:
+    """(line number, decoded object or the InputError) for every non-blank line."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, InputError(f"not JSON: {exc.msg} at column {exc.colno}")
+
+
+def _csv(text: str) -> Iterable[tuple[int, object]]:
+    """(line number, nested mapping) for every CSV data row."""
+    reader = csv.DictReader(text.splitlines())
+    for record in reader:
+        nested: dict[str, Any] = {}
+        for header, cell in record.items():
+            if header is None or cell is None or cell == "":
+                continue
+            target = nested
+            *parents, leaf = header.strip().split(".")
+            for part in parents:
+                target = target.setdefault(part, {})
+            target[leaf] = _cell(cell)
+        yield reader.line_num, nested
+
+
+def _cell(cell: str) -> object:
+    """A CSV cell: JSON lists/objects decoded, everything else kept as text."""
+    if cell[:1] in "[{":
+        try:
+            return json.loads(cell)
+        except json.JSONDecodeError:
+            return cell
+    return cell

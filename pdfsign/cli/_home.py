@@ -1,0 +1,74 @@
+"""The data-directory options every registry command shares, and the edge where time is read.
+
+``--home`` (or ``PDFSIGN_HOME``) picks the data directory; the rest of the
+settings come from ``<home>/config.toml`` and the environment
+(:meth:`pdfsign.config.Settings.load`).  ``now()`` is the only clock the
+registry commands read; everything below them takes the time as a parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pdfsign.config import Settings
+
+__all__ = ["emit", "home_options", "now", "parse_day", "parse_instant"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def now() -> dt.datetime:
+    """The current time, tz-aware UTC (module-level so batch workers can pickle it)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def home_options(command: F) -> F:
+    """Add ``--home`` and ``--json``; pass the loaded :class:`Settings` as ``settings``."""
+
+    @click.option("--home", type=click.Path(file_okay=False, path_type=Path),
+                  envvar="PDFSIGN_HOME", help="Data directory (default: PDFSIGN_HOME or "
+                  "~/.local/share/pdfsign).")
+    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, home: Path | None, **kwargs: Any) -> Any:
+        return command(*args, settings=Settings.load(home=home), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit(as_json: bool, payload: object, human: str) -> None:
+    """Print ``payload`` as JSON for scripts, else the short human line(s)."""
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(human)
+
+
+def parse_day(value: str | None, *, field: str) -> dt.date | None:
+    """An ISO date option (``2026-11-22``)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=field) from None
+
+
+def parse_instant(value: str | None, *, field: str) -> dt.datetime | None:
+    """An ISO 8601 time option; a time without zone is read as JST (what staff type)."""
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected ISO 8601, got {value!r}", param_hint=field) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    return parsed.astimezone(dt.UTC)

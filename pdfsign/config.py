@@ -1,0 +1,124 @@
+"""Typed settings, loaded once at the edge (CLI or server) and passed down.
+
+All state lives under one home directory (``--home`` or ``PDFSIGN_HOME``): the
+SQLite database, the content-addressed PDF store and the TSA's serial state.
+The database may live elsewhere (``PDFSIGN_DATABASE_URL``, e.g. PostgreSQL).
+An optional ``config.toml`` in the home directory sets the same keys; unknown
+keys are rejected so that a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Literal
+
+from pdfsign.errors import ConfigurationError
+
+__all__ = ["DEFAULT_PKI_DIR", "Settings", "TsaMode", "default_home"]
+
+TsaMode = Literal["embedded", "http"]
+
+#: The committed test PKI (TEST KEYS ONLY), used when no other PKI folder is configured.
+DEFAULT_PKI_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "pki"
+
+_ENV_KEYS = {
+    "PDFSIGN_DATABASE_URL": "database_url",
+    "PDFSIGN_TSA_MODE": "tsa_mode",
+    "PDFSIGN_TSA_URL": "tsa_url",
+    "PDFSIGN_PKI_DIR": "pki_dir",
+    "PDFSIGN_SIGNER": "signer",
+    "PDFSIGN_PIN": "pin",
+    "PDFSIGN_ACTOR": "actor",
+}
+
+
+def default_home(env: Mapping[str, str]) -> Path:
+    """The data directory when neither ``--home`` nor ``PDFSIGN_HOME`` is given (XDG data dir)."""
+    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local/share")
+    return Path(base) / "pdfsign"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the registry, the signer and the TSA need to know about this installation."""
+
+    #: The data directory: database (SQLite default), PDF store, TSA state.
+    home: Path
+    #: SQLAlchemy URL; empty means the SQLite file ``<home>/registry.sqlite3``.
+    database_url: str = ""
+    #: ``embedded`` runs the bundled TSA in-process; ``http`` calls ``tsa_url``.
+    tsa_mode: TsaMode = "embedded"
+    #: The RFC 3161 endpoint when ``tsa_mode`` is ``http``.
+    tsa_url: str = ""
+    #: The PKI folder (keys, certificates, ``pki.json``).
+    pki_dir: Path = DEFAULT_PKI_DIR
+    #: The signer's name in the PKI folder (``signers/<name>.p12``).
+    signer: str = "staff"
+    #: The signing PIN (prefer the environment over the config file).
+    pin: str = ""
+    #: Who is acting, written into the audit log.
+    actor: str = ""
+
+    def __post_init__(self) -> None:
+        if self.tsa_mode not in ("embedded", "http"):
+            raise ConfigurationError(f"must be 'embedded' or 'http', not {self.tsa_mode!r}",
+                                     field="tsa_mode")
+        if self.tsa_mode == "http" and not self.tsa_url:
+            raise ConfigurationError("tsa_mode 'http' needs tsa_url", field="tsa_url")
+
+    @property
+    def url(self) -> str:
+        """The effective database URL."""
+        return self.database_url or f"sqlite:///{self.home / 'registry.sqlite3'}"
+
+    @property
+    def store_dir(self) -> Path:
+        """Where PDF bytes are kept, addressed by SHA-256."""
+        return self.home / "objects"
+
+    @property
+    def tsa_state_dir(self) -> Path:
+        """Where the embedded TSA keeps its serial-number state."""
+        return self.home / "tsa"
+
+    @classmethod
+    def load(cls, *, home: Path | None = None, env: Mapping[str, str] | None = None,
+             **overrides: object) -> Settings:
+        """Build settings from ``<home>/config.toml``, then the environment, then ``overrides``.
+
+        :param home: the data directory; default ``PDFSIGN_HOME`` or the XDG data dir.
+        :param env: the environment (default :data:`os.environ`), a parameter for tests.
+        :raises ConfigurationError: unknown or malformed keys in the file or values.
+        """
+        env = os.environ if env is None else env
+        home = Path(home or env.get("PDFSIGN_HOME") or default_home(env)).expanduser()
+        values: dict[str, object] = _read_toml(home / "config.toml")
+        values.update({key: env[name] for name, key in _ENV_KEYS.items() if env.get(name)})
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values.setdefault("actor", env.get("USER") or env.get("LOGNAME") or (
+            getpass.getuser() if env is os.environ else "unknown"))
+        settings = cls(home=home)
+        known = {f.name for f in fields(cls)} - {"home"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigurationError(f"unknown setting(s): {', '.join(unknown)}", field="config")
+        for key in ("pki_dir",):
+            if key in values:
+                values[key] = Path(str(values[key])).expanduser()
+        return replace(settings, **values)  # type: ignore[arg-type]
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    """The key/value table of an optional TOML file."""
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return dict(tomllib.load(fh))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"cannot read: {exc}", field=str(path)) from exc

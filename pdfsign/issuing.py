@@ -1,0 +1,262 @@
+"""The issuing use cases: documents → render → sign → registry.  CLI and web UI call only these.
+
+An :class:`Issuer` holds what is expensive to build — the opened registry, the
+parsed signing key, the TSA client and its validation contexts, WeasyPrint's warm
+fonts — so a process builds it once and issues many documents with it (the batch
+workers do exactly that).  Every function takes the time as ``at``; the PDF's
+signature time-stamp comes from the TSA, so a later issue always carries a later
+time-stamp.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pikepdf
+
+from pdfsign.config import Settings
+from pdfsign.documents import (
+    DelegationLetter,
+    Document,
+    GuaranteeCertificate,
+    InvalidationNotice,
+    Invoice,
+    TestSlip,
+    parse_code,
+    parse_document,
+)
+from pdfsign.documents.ids import BANK_WIDTH, BRANCH_WIDTH
+from pdfsign.errors import ConflictError, InputError
+from pdfsign.registry import (
+    JST,
+    FileInfo,
+    NewFile,
+    Registry,
+    VersionInfo,
+)
+from pdfsign.render import render_pdf
+from pdfsign.signing import (
+    Level,
+    ParsedKeySigner,
+    SigningServices,
+    load_signer,
+    sign_pdf,
+    signing_services_from,
+)
+
+__all__ = [
+    "INVALIDATION_WORDING",
+    "Issuer",
+    "file_id_for",
+    "invalidate",
+    "issue",
+    "mark_repaid",
+    "new_file_for",
+    "reissue",
+    "subrogate",
+    "transfer",
+]
+
+#: What the notice prints as the reason, per ``--reason``.
+INVALIDATION_WORDING = {
+    "cancelled": "融資実行の取消しによる無効",
+    "paper-reissue": "書面による再発行に伴う無効",
+}
+#: The document-information key naming the certificate version a notice invalidates.
+INVALIDATES_KEY = "/InvalidatesSHA256"
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """A warm issuing context: registry, signer and TSA, built once per process."""
+
+    registry: Registry
+    signer: ParsedKeySigner
+    services: SigningServices
+    #: Who is acting (goes into every version and audit entry).
+    actor: str
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool = True) -> Issuer:
+        """Open the registry and load the signer named in ``settings``.
+
+        :raises PermissionDenied: wrong signing PIN.
+        :raises ConfigurationError: unreadable PKI folder or database.
+        """
+        p12 = settings.pki_dir / "signers" / f"{settings.signer}.p12"
+        signer = load_signer(p12, settings.pin)
+        return cls(Registry.open(settings, migrate=migrate), signer,
+                   signing_services_from(settings), settings.actor)
+
+    def produce(self, document: Document, *, at: dt.datetime,
+                info: Mapping[str, str] | None = None) -> bytes:
+        """Render ``document`` and sign it at its kind's level (ES-T or ES-A).
+
+        :param info: extra document-information entries written before signing.
+        """
+        pdf = render_pdf(document, created_at=at)
+        if info:
+            pdf = _with_info(pdf, info)
+        return sign_pdf(pdf, signer=self.signer, level=Level(document.kind.level),
+                        timestamper=self.services.timestamper,
+                        validation_context_factory=self.services.validation_context, at=at,
+                        reason=f"{document.title_ja}の発行")
+
+
+def file_id_for(document: Document) -> str:
+    """The registry file ID of ``document``: DOMAIN.md's for the guarantee family, else stable.
+
+    Test slips are one per branch (``TS_AA_BBBBCCC``); invoices are named by registration
+    number and invoice number (or date and content hash); delegation letters by date and
+    content hash — so the same data always maps to the same file ID.
+    """
+    if isinstance(document, GuaranteeCertificate | InvalidationNotice):
+        return document.file_id.stem
+    if isinstance(document, TestSlip):
+        return f"TS_{document.association.code}_{document.bank.code}{document.branch.code}"
+    digest = hashlib.sha256(repr(document).encode()).hexdigest()[:12]
+    if isinstance(document, Invoice):
+        number = "".join(c for c in (document.invoice_number or "") if c.isalnum())
+        tail = number or f"{document.issue_date:%Y%m%d}_{digest}"
+        return f"INV_{document.registration_number}_{tail}"
+    assert isinstance(document, DelegationLetter)
+    return f"DL_{document.creation_date:%Y%m%d}_{digest}"
+
+
+def new_file_for(document: Document) -> NewFile:
+    """The registry metadata (search fields, access) of a document about to be issued."""
+    if isinstance(document, InvalidationNotice):
+        raise InputError("invalidation notices are made by 'invalidate', not issued",
+                         field="kind")
+    file_id, kind = file_id_for(document), document.kind.value
+    if isinstance(document, GuaranteeCertificate):
+        return NewFile(file_id, kind, association_code=document.association.code,
+                       bank_code=document.bank.code, branch_code=document.branch.code,
+                       customer_number=document.customer_number,
+                       guarantee_number=document.guarantee_number,
+                       change_number=document.change_number, customer_name=document.debtor_name,
+                       guarantee_date=document.guarantee_date)
+    if isinstance(document, TestSlip):
+        return NewFile(file_id, kind, association_code=document.association.code,
+                       bank_code=document.bank.code, branch_code=document.branch.code)
+    return NewFile(file_id, kind, association_code="", bank_code="", branch_code="")
+
+
+def issue(issuer: Issuer, data: Mapping[str, Any], *, at: dt.datetime,
+          idempotency_key: str | None = None) -> VersionInfo:
+    """Issue a new document from its data: version 1, issue count 1.
+
+    :param data: the data file's JSON object (validated by :func:`parse_document`).
+    :param idempotency_key: re-running with the same key returns the first result.
+    :raises InputError: invalid data.
+    :raises AlreadyIssuedError, UnknownBankError, AgreementWindowError: refused.
+    """
+    document = _with_count(parse_document(data), 1)
+    return issuer.registry.issue(
+        new_file_for(document), lambda _count: issuer.produce(document, at=at),
+        actor=issuer.actor, at=at, idempotency_key=idempotency_key,
+        meta={"data": _stored_data(data)})
+
+
+def reissue(issuer: Issuer, data: Mapping[str, Any], *, at: dt.datetime,
+            file_id: str | None = None) -> VersionInfo:
+    """Re-issue a file from corrected data: same file ID, issue count + 1, fresh time-stamp.
+
+    :param file_id: the file to overwrite; default the ID the data maps to.  Needed after a
+        transfer, when the corrected data names the new bank but the file ID keeps the old one.
+    :raises UnknownFileError: the file ID was never issued.
+    :raises FileStateError: the file is invalidated, repaid, subrogated or purged.
+    """
+    document = parse_document(data)
+    corrected = new_file_for(document)
+    if file_id is not None:
+        corrected = dataclasses.replace(corrected, file_id=file_id)
+
+    def produce(_file: FileInfo, count: int) -> bytes:
+        return issuer.produce(_with_count(document, count), at=at)
+
+    return issuer.registry.reissue(corrected.file_id, produce, actor=issuer.actor, at=at,
+                                   corrected=corrected, meta={"data": _stored_data(data)})
+
+
+def invalidate(issuer: Issuer, file_id: str, *, reason: str, at: dt.datetime) -> VersionInfo:
+    """Overwrite a certificate with an ES-T invalidation notice naming it.
+
+    The notice's document information carries the SHA-256 of the version it invalidates
+    (``/InvalidatesSHA256``); the registry keeps it in the version's metadata too.
+
+    :param reason: ``cancelled`` or ``paper-reissue``.
+    :raises FileStateError: not an active certificate.
+    """
+    def produce(_file: FileInfo, current: VersionInfo) -> bytes:
+        source = current.meta.get("data")
+        if not isinstance(source, dict):
+            raise ConflictError(f"{file_id} version {current.number} has no source data to "
+                                "build a notice from", field="file_id")
+        certificate = _with_count(parse_document(source), current.issue_count)
+        assert isinstance(certificate, GuaranteeCertificate)
+        notice = InvalidationNotice.for_certificate(
+            certificate, sending_date=at.astimezone(JST).date(),
+            reason=INVALIDATION_WORDING.get(reason))
+        return issuer.produce(notice, at=at, info={INVALIDATES_KEY: current.sha256})
+
+    return issuer.registry.invalidate(file_id, reason, produce, actor=issuer.actor, at=at)
+
+
+def transfer(registry: Registry, file_id: str, *, bank_code: str, branch_code: str,
+             actor: str, at: dt.datetime) -> FileInfo:
+    """Move a certificate's access to another bank/branch; the file ID stays.
+
+    Lifecycle changes sign nothing, so they take the registry, not a (signing) issuer.
+
+    :raises InputError: malformed codes.
+    :raises UnknownBankError: no agreement with that bank.
+    """
+    return registry.transfer(
+        file_id, bank_code=parse_code(bank_code, width=BANK_WIDTH, field="bank_code"),
+        branch_code=parse_code(branch_code, width=BRANCH_WIDTH, field="branch_code"),
+        actor=actor, at=at)
+
+
+def mark_repaid(registry: Registry, file_id: str, *, on: dt.date, actor: str,
+                at: dt.datetime) -> FileInfo:
+    """Record full repayment on ``on``; the file is deleted about two years later."""
+    return registry.mark_repaid(file_id, on=on, actor=actor, at=at)
+
+
+def subrogate(registry: Registry, file_id: str, *, on: dt.date, actor: str,
+              at: dt.datetime) -> FileInfo:
+    """Record subrogation paid on ``on``; the bank loses access from that day."""
+    return registry.subrogate(file_id, on=on, actor=actor, at=at)
+
+
+def _with_count(document: Document, count: int) -> Document:
+    """The document with its electronic issue count set (only certificates print one)."""
+    if isinstance(document, GuaranteeCertificate):
+        return dataclasses.replace(document, issue_count=count)
+    return document
+
+
+def _stored_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The source data as kept with the version (JSON round-tripped; the issue count is the
+    version's own, so a stale one in the data is dropped)."""
+    stored: dict[str, Any] = json.loads(json.dumps(dict(data), ensure_ascii=False, default=str))
+    stored.pop("issue_count", None)
+    return stored
+
+
+def _with_info(pdf: bytes, info: Mapping[str, str]) -> bytes:
+    """Add document-information entries to an unsigned PDF."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for key, value in info.items():
+            document.docinfo[pikepdf.Name(key)] = value
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()

@@ -1,0 +1,71 @@
+"""The issuing registry: files, their versions, lifecycle, retention, search and the audit log.
+
+:class:`Registry` is the store; the lifecycle, retention, search and access
+rules are functions over it.  Front ends call :mod:`pdfsign.issuing`, which
+renders and signs and hands the bytes to the registry.
+"""
+
+from pdfsign.registry.access import may_see, require_visible
+from pdfsign.registry.audit import AuditReport
+from pdfsign.registry.banks import BankInfo, list_banks, set_bank
+from pdfsign.registry.blobs import BlobStore, CorruptBlobError
+from pdfsign.registry.database import Database, open_database
+from pdfsign.registry.errors import (
+    AgreementWindowError,
+    AlreadyIssuedError,
+    FileStateError,
+    UnknownBankError,
+    UnknownFileError,
+    VersionPurgedError,
+)
+from pdfsign.registry.lifecycle import INVALIDATION_REASONS, JST
+from pdfsign.registry.records import GUARANTEE_FAMILY, FileInfo, NewFile, VersionInfo
+from pdfsign.registry.retention import PurgeItem, PurgeReport, purge
+from pdfsign.registry.search import (
+    CAP_MESSAGE,
+    PAGE_SIZE,
+    RESULT_CAP,
+    SearchQuery,
+    SearchResult,
+    export_zip,
+    matching,
+    search,
+)
+from pdfsign.registry.store import Registry
+
+__all__ = [
+    "CAP_MESSAGE",
+    "GUARANTEE_FAMILY",
+    "INVALIDATION_REASONS",
+    "JST",
+    "PAGE_SIZE",
+    "RESULT_CAP",
+    "AgreementWindowError",
+    "AlreadyIssuedError",
+    "AuditReport",
+    "BankInfo",
+    "BlobStore",
+    "CorruptBlobError",
+    "Database",
+    "FileInfo",
+    "FileStateError",
+    "NewFile",
+    "PurgeItem",
+    "PurgeReport",
+    "Registry",
+    "SearchQuery",
+    "SearchResult",
+    "UnknownBankError",
+    "UnknownFileError",
+    "VersionInfo",
+    "VersionPurgedError",
+    "export_zip",
+    "list_banks",
+    "matching",
+    "may_see",
+    "open_database",
+    "purge",
+    "require_visible",
+    "search",
+    "set_bank",
+]

@@ -1,0 +1,100 @@
+"""Opening the registry database: engines, SQLite pragmas, write transactions, migrations.
+
+SQLite runs in WAL mode so readers never wait for a writer; a write
+transaction starts with ``BEGIN IMMEDIATE`` so that two writers serialise at
+the start instead of failing at commit.  On PostgreSQL writers lock the file's
+row (``SELECT … FOR UPDATE``, see :mod:`pdfsign.registry.store`).  The schema
+is owned by the Alembic migrations in ``pdfsign/registry/migrations``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from pdfsign.errors import ConfigurationError
+
+__all__ = ["Database", "open_database"]
+
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: How long a SQLite writer waits for another one (signing happens inside the lock).
+_SQLITE_BUSY_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Database:
+    """The two faces of one database: plain reads and serialising writes."""
+
+    #: For reads (deferred transactions).
+    engine: Engine
+    #: For writes: on SQLite every transaction begins ``IMMEDIATE``.
+    write_engine: Engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether row locks are emulated by SQLite's database-wide write lock."""
+        return self.engine.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        """Close pooled connections (e.g. before forking worker processes)."""
+        self.engine.dispose()
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Connect to ``url`` and, unless told not to, bring the schema up to date.
+
+    :param url: a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://…``).
+    :param migrate: run Alembic's ``upgrade head`` first (idempotent).
+    :raises ConfigurationError: the URL is malformed or the database unreachable.
+    """
+    try:
+        if url.startswith("sqlite"):
+            Path(url.split("///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        if migrate:
+            upgrade(engine)
+    except (ArgumentError, OperationalError, ImportError) as exc:
+        raise ConfigurationError(f"cannot open the registry database: {exc}",
+                                 field="database_url") from exc
+    return Database(engine, engine.execution_options(pdfsign_write=True))
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every pending Alembic migration to ``engine``'s database."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def has_schema(engine: Engine) -> bool:
+    """Whether the registry tables exist (used by tests and diagnostics)."""
+    return inspect(engine).has_table("files")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, full fsync, foreign keys, and our own ``BEGIN`` (pysqlite's is too late)."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        write = connection.get_execution_options().get("pdfsign_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -1,0 +1,159 @@
+"""The registry's tables, as SQLAlchemy 2 typed mappings.
+
+A *file* is one file ID with its current state and access (bank/branch); a
+*version* is one stored PDF of that file, never updated except to record that
+its bytes were purged; the *audit* table is append-only and hash-chained
+(:mod:`pdfsign.registry.audit`), its head kept in a one-row table that writers
+lock so that concurrent appends cannot fork the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["AuditHead", "AuditRow", "Bank", "Base", "BatchKey", "File", "UtcDateTime", "Version"]
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as UTC and always read back tz-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None,
+                           dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the registry; pass tz-aware UTC")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None,
+                             dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the registry schema."""
+
+
+class Bank(Base):
+    """A financial institution with an electronic-issuing agreement."""
+
+    __tablename__ = "banks"
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: First day electronic issuing is allowed.
+    agreement_start: Mapped[dt.date] = mapped_column(Date)
+    #: Last day electronic issuing is allowed (``None``: open-ended).
+    agreement_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class File(Base):
+    """One file ID: its kind, the current version and who may see it."""
+
+    __tablename__ = "files"
+
+    file_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: ``active``, ``invalidated``, ``repaid``, ``subrogated`` or ``purged``.
+    state: Mapped[str] = mapped_column(String(12), default="active")
+    association_code: Mapped[str] = mapped_column(String(2))
+    #: The bank and branch the file is currently attached to (access follows these).
+    bank_code: Mapped[str] = mapped_column(String(4))
+    branch_code: Mapped[str] = mapped_column(String(3))
+    customer_number: Mapped[str | None] = mapped_column(String(9), nullable=True)
+    guarantee_number: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    change_number: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    customer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    guarantee_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    #: Electronic issue count of the current certificate (0 for kinds without one).
+    issue_count: Mapped[int] = mapped_column(Integer, default=1)
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: When the current version was stored ("upload date" in search).
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    #: When the current version's bytes are due for deletion (retention), if ever.
+    delete_due: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: Recipients lose access from this moment (subrogation).
+    access_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_files_uploaded", "uploaded_at"),
+        Index("ix_files_bank_branch", "association_code", "bank_code", "branch_code"),
+        Index("ix_files_delete_due", "delete_due"),
+    )
+
+
+class Version(Base):
+    """One stored PDF of a file; rows are only ever added (and marked purged)."""
+
+    __tablename__ = "versions"
+
+    file_id: Mapped[str] = mapped_column(ForeignKey("files.file_id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``document`` (the file's own kind) or ``invalidation`` (an invalidation notice).
+    content: Mapped[str] = mapped_column(String(12))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    issue_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    #: Why this version exists (``issue``, ``reissue``, ``invalidate:cancelled`` ...).
+    reason: Mapped[str] = mapped_column(String(40))
+    #: Document metadata (e.g. the SHA-256 of the version an invalidation notice invalidates).
+    meta: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AuditRow(Base):
+    """One entry of the append-only audit log, chained to its predecessor by hash."""
+
+    __tablename__ = "audit"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    file_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The single row naming the last audit entry; locked by every append."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class BatchKey(Base):
+    """An idempotency key of a batch row, so that re-running a batch issues nothing twice."""
+
+    __tablename__ = "batch_keys"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
