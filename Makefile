@@ -30,7 +30,7 @@ deps: debs $(VENV)/.installed
 
 demo: deps
 	@rm -rf $(OUT) && mkdir -p $(OUT)
-	$(BIN)/python -m benchmarks.demo --out $(OUT) --pki $(PKI)
+	bash fixtures/demo.sh $(OUT)
 
 test: deps
 	$(BIN)/python -m pytest -n 2 -q

@@ -16,7 +16,8 @@ import click
 
 from pdfsign import issuing
 from pdfsign.cli._home import emit, home_options, now, parse_day, parse_instant
-from pdfsign.cli.issue import open_issuer, read_data, signer_options
+from pdfsign.cli._signer import signer_options
+from pdfsign.cli.issue import open_issuer, read_data
 from pdfsign.config import Settings
 from pdfsign.documents import parse_user_id
 from pdfsign.registry import (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -14,28 +13,17 @@ import click
 from pdfsign import batch as batch_issuing
 from pdfsign import issuing
 from pdfsign.cli._home import emit, home_options, now
+from pdfsign.cli._signer import signer_options, with_signer
 from pdfsign.config import Settings
 from pdfsign.errors import InputError
 
-__all__ = ["issue", "open_issuer", "read_data", "signer_options"]
-
-
-def signer_options(command: Any) -> Any:
-    """Add ``--signer`` and ``--pin-file`` (the PIN: that file, else PDFSIGN_PIN, else a prompt)."""
-    command = click.option("--pin-file", type=click.Path(dir_okay=False, path_type=Path),
-                           help="File holding the signing PIN.")(command)
-    return click.option("--signer", help="Signer name in the PKI folder (default: staff).")(
-        command)
+__all__ = ["issue", "open_issuer", "read_data"]
 
 
 def open_issuer(settings: Settings, *, signer: str | None, pin_file: Path | None
                 ) -> tuple[Settings, issuing.Issuer]:
-    """Resolve the signer and PIN, then build the warm issuer."""
-    settings = dataclasses.replace(settings, signer=signer or settings.signer)
-    if pin_file is not None:
-        settings = dataclasses.replace(settings, pin=pin_file.read_text(encoding="utf-8").strip())
-    elif not settings.pin:
-        settings = dataclasses.replace(settings, pin=click.prompt("Signing PIN", hide_input=True))
+    """Resolve the signer and PIN (see :mod:`pdfsign.cli._signer`), then build the warm issuer."""
+    settings = with_signer(settings, signer=signer, pin_file=pin_file)
     return settings, issuing.Issuer.open(settings)
 
 

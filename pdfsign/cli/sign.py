@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
+from pdfsign.cli._signer import open_signer
 from pdfsign.config import Settings
 from pdfsign.errors import InputError, PdfsignError
 from pdfsign.signing.levels import Level, parse_level
 from pdfsign.signing.pades import sign_pdf
-from pdfsign.signing.signers import load_signer
 from pdfsign.signing.timestamping import signing_services_from
 
 __all__ = ["LevelParam", "sign"]
@@ -33,27 +33,6 @@ class LevelParam(click.ParamType[Level]):
             return parse_level(str(value))
         except PdfsignError as exc:
             self.fail(exc.message, param, ctx)
-
-
-def _signer_path(signer: str, pki_dir: Path) -> Path:
-    """``signer`` as a file, or the PKI folder's ``signers/<name>.p12`` for a bare name."""
-    path = Path(signer)
-    if path.suffix or path.exists():
-        return path
-    return pki_dir / "signers" / f"{signer}.p12"
-
-
-def _read_pin(pin_file: Path | None, settings: Settings) -> str:
-    """The PIN from ``--pin-file``, else ``PDFSIGN_PIN`` (or the config), else a hidden prompt."""
-    if pin_file is not None:
-        try:
-            return pin_file.read_text(encoding="utf-8").rstrip("\r\n")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read the PIN file: {exc}", field="pin-file") from None
-    if settings.pin:
-        return settings.pin
-    pin: str = click.prompt("Signing PIN", hide_input=True, err=True)
-    return pin
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -101,8 +80,7 @@ def sign(input_pdf: Path, output: Path, level: Level, signer: str | None, pin_fi
     """Sign IN.pdf at ES-T or ES-A and write OUT.pdf."""
     settings = Settings.load(pki_dir=pki_dir, tsa_url=tsa_url,
                              tsa_mode="http" if tsa_url else None)
-    p12 = _signer_path(signer or settings.signer, settings.pki_dir)
-    key = load_signer(p12, _read_pin(pin_file, settings))
+    key = open_signer(settings, signer=signer, pin_file=pin_file)
     services = signing_services_from(settings)
     try:
         pdf = input_pdf.read_bytes()

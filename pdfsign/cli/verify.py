@@ -9,9 +9,11 @@ from pathlib import Path
 
 import click
 
+from pdfsign.cli._signer import open_signer
 from pdfsign.config import Settings
+from pdfsign.render import render_report_html, render_report_pdf
 from pdfsign.signing import Level as SigningLevel
-from pdfsign.signing import load_signer, sign_pdf, signing_services_from
+from pdfsign.signing import sign_pdf, signing_services_from
 from verify import (
     Level,
     TrustInputError,
@@ -20,15 +22,8 @@ from verify import (
     load_trust_settings,
     verify_paths,
 )
-from verify.formats import (
-    FORMATS,
-    render_html,
-    render_json,
-    render_junit,
-    render_pdf,
-    render_text,
-)
-from verify.messages import Lang
+from verify.formats import FORMATS, render_json, render_junit, render_text
+from verify.messages import Lang, message
 
 __all__ = ["verify"]
 
@@ -54,15 +49,16 @@ class _Time(click.ParamType[dt.datetime]):
         return parsed.astimezone(dt.UTC)
 
 
-def _render(run: VerificationRun, fmt: str, lang: Lang) -> bytes:
+def _render(run: VerificationRun, fmt: str, lang: Lang, *, at: dt.datetime) -> bytes:
+    """The report in ``fmt``; ``at`` is when it is made (the HTML/PDF creation date)."""
     if fmt == "json":
         return render_json(run).encode()
     if fmt == "junit":
         return render_junit(run).encode()
     if fmt == "html":
-        return render_html(run, lang=lang).encode()
+        return render_report_html(run, created_at=at, lang=lang).encode()
     if fmt == "pdf":
-        return render_pdf(run, lang=lang)
+        return render_report_pdf(run, created_at=at, lang=lang)
     return render_text(run, lang=lang).encode()
 
 
@@ -74,20 +70,16 @@ def _quiet_libraries() -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def _sign(report: bytes, *, signer: str | None, pin_file: Path | None) -> bytes:
+def _sign(report: bytes, *, signer: str | None, pin_file: Path | None,
+          at: dt.datetime) -> bytes:
     """Sign the PDF report at ES-T with the configured (or given) signer and TSA."""
     settings = Settings.load()
-    name = signer or settings.signer
-    p12 = Path(name) if Path(name).suffix else settings.pki_dir / "signers" / f"{name}.p12"
-    if pin_file is not None:
-        pin = pin_file.read_text(encoding="utf-8").rstrip("\r\n")
-    else:
-        pin = settings.pin or click.prompt("Signing PIN", hide_input=True, err=True)
+    key = open_signer(settings, signer=signer, pin_file=pin_file)
     services = signing_services_from(settings)
-    return sign_pdf(report, signer=load_signer(p12, pin), level=SigningLevel.ES_T,
+    return sign_pdf(report, signer=key, level=SigningLevel.ES_T,
                     timestamper=services.timestamper,
                     validation_context_factory=services.validation_context,
-                    at=dt.datetime.now(dt.UTC), reason="署名検証レポート", location=None)
+                    at=at, reason=message("title", lang="ja"), location=None)
 
 
 _PathArg = click.Path(path_type=Path)
@@ -121,15 +113,16 @@ def verify(paths: tuple[Path, ...], trust: tuple[Path, ...], crl: tuple[Path, ..
             "no trust anchor: give --trust ROOT.pem (the OS store is never used)")
     if sign_report and (fmt != "pdf" or output is None):
         raise click.UsageError("--sign needs --format pdf and -o OUT.pdf")
+    now = dt.datetime.now(dt.UTC)
     try:
         settings = load_trust_settings(trust=trust, crls=crl, ocsps=ocsp, offline=offline)
-        run = verify_paths(paths, settings=settings, at=at or dt.datetime.now(dt.UTC),
+        run = verify_paths(paths, settings=settings, at=at or now,
                            require=_REQUIRE[require] if require else None)
     except (TrustInputError, UnreadablePathError) as exc:
         raise click.BadParameter(exc.message, param_hint=exc.field) from None
-    data = _render(run, fmt, lang)
+    data = _render(run, fmt, lang, at=now)
     if sign_report:
-        data = _sign(data, signer=signer, pin_file=pin_file)
+        data = _sign(data, signer=signer, pin_file=pin_file, at=dt.datetime.now(dt.UTC))
     if output is not None:
         output.write_bytes(data)
     else:

@@ -1,9 +1,18 @@
-"""Documents → unsigned, deterministic PDF/A-2b files, rendered from sandboxed templates."""
+"""Documents and the verification report → deterministic PDF/A-2b, from sandboxed templates."""
 
 from pdfsign.render.environment import TEMPLATES_DIR, japanese_date, wareki_date, yen
 from pdfsign.render.fetcher import RefusedURL, TemplateFetcher
 from pdfsign.render.glyphs import check_glyphs
-from pdfsign.render.pdf import PDF_VARIANT, PdfMetadata, metadata_for, render_html, render_pdf
+from pdfsign.render.pdf import (
+    PDF_VARIANT,
+    PdfMetadata,
+    metadata_for,
+    render_html,
+    render_pdf,
+    w3c_time,
+    write_pdf,
+)
+from pdfsign.render.report import render_report_html, render_report_pdf
 
 __all__ = [
     "PDF_VARIANT",
@@ -16,6 +25,10 @@ __all__ = [
     "metadata_for",
     "render_html",
     "render_pdf",
+    "render_report_html",
+    "render_report_pdf",
+    "w3c_time",
     "wareki_date",
+    "write_pdf",
     "yen",
 ]

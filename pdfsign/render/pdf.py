@@ -23,7 +23,8 @@ from pdfsign.render.environment import TEMPLATES_DIR, environment
 from pdfsign.render.fetcher import TemplateFetcher
 from pdfsign.render.glyphs import check_glyphs
 
-__all__ = ["PDF_VARIANT", "PdfMetadata", "metadata_for", "render_html", "render_pdf"]
+__all__ = ["PDF_VARIANT", "PdfMetadata", "metadata_for", "render_html", "render_pdf", "w3c_time",
+           "write_pdf"]
 
 #: The archival variant every document is written as.
 PDF_VARIANT = "pdf/a-2b"
@@ -68,15 +69,22 @@ def render_html(document: Document, *, created_at: dt.datetime) -> str:
 
     :raises InputError: If ``created_at`` is naive (it must be an aware UTC time).
     """
+    template = environment().get_template(document.kind.template)
+    return template.render(
+        doc=document, meta=metadata_for(document), created_w3c=w3c_time(created_at),
+    )
+
+
+def w3c_time(created_at: dt.datetime) -> str:
+    """``created_at`` as the W3C UTC time WeasyPrint writes into the PDF metadata.
+
+    :raises InputError: If ``created_at`` is naive (it must be an aware UTC time).
+    """
     if created_at.tzinfo is None or created_at.utcoffset() is None:
         raise InputError("作成日時にタイムゾーンがありません / created_at must be "
                          "timezone-aware (UTC)", field="created_at")
     stamp = created_at.astimezone(dt.UTC).replace(microsecond=0)
-    template = environment().get_template(document.kind.template)
-    return template.render(
-        doc=document, meta=metadata_for(document),
-        created_w3c=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class _Renderer:
@@ -96,13 +104,13 @@ class _Renderer:
         return CSS(**source, font_config=self.font_config, url_fetcher=self.fetcher,
                    base_url=self.base_url)
 
-    def write(self, html: str) -> bytes:
+    def write(self, html: str, *, document_styles: bool) -> bytes:
         source = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
         options = {"pdf_variant": PDF_VARIANT, "custom_metadata": True}
+        sheets = [self.print_css] if document_styles else []
         with self.lock:
-            rendered = source.render(font_config=self.font_config,
-                                     stylesheets=[self.print_css], **options)
-            if len(rendered.pages) > 1:
+            rendered = source.render(font_config=self.font_config, stylesheets=sheets, **options)
+            if document_styles and len(rendered.pages) > 1:
                 rendered = source.render(font_config=self.font_config,
                                          stylesheets=[self.print_css, self.page_numbers],
                                          **options)
@@ -128,4 +136,18 @@ def render_pdf(document: Document, *, created_at: dt.datetime) -> bytes:
         font cannot draw (naming the field).
     """
     check_glyphs(document)
-    return _renderer().write(render_html(document, created_at=created_at))
+    return write_pdf(render_html(document, created_at=created_at))
+
+
+def write_pdf(html: str, *, document_styles: bool = True) -> bytes:
+    """Lay out HTML from a project template as PDF/A-2b with the vendored font.
+
+    Every resource is fetched through the templates-only fetcher, with the process-wide font
+    configuration, so the only font in the output is the embedded subset of the vendored one.
+
+    :param html: The page; relative URLs resolve inside ``templates/``.
+    :param document_styles: Apply ``print.css`` and number the pages of multi-page output
+        (the document kinds); a template carrying its own stylesheet passes ``False``.
+    :return: The PDF bytes (deterministic for the same HTML).
+    """
+    return _renderer().write(html, document_styles=document_styles)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -135,6 +137,49 @@ def test_signed_pdf_report_verifies(verify_cli, files, pki: Pki, tmp_path: Path,
     code, out = verify_cli(report, "--require", "ES-T", "--format", "json")
     assert code == 0, out
     assert json.loads(out)["documents"][0]["level"] == "B-T"
+    text = _pdftotext(report)
+    assert "有効[valid]" in text
+    assert "山田太郎" in text
+    assert _fonts(report) == ["pdfsign-Mincho"]
+
+
+def _pdftotext(path: Path) -> str:
+    out = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                         text=True).stdout
+    return re.sub(r"\s+", "", out)
+
+
+def _fonts(path: Path) -> list[str]:
+    """Embedded subset fonts (``pdffonts``), subset prefix dropped; fails on any other font."""
+    lines = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True,
+                           text=True).stdout.splitlines()[2:]
+    names = []
+    for line in lines:
+        name, *_, emb, sub, _uni, _obj, _gen = line.split()
+        assert (emb, sub) == ("yes", "yes"), line
+        names.append(name.split("+", 1)[1])
+    return names
+
+
+def test_pdf_report_uses_the_vendored_font(verify_cli, files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    report = tmp_path / "report.pdf"
+    code, out = verify_cli(files["ES_A"], files["tampered"], "--offline", "--format", "pdf",
+                           "-o", report)
+    assert code == 1, out
+    assert _fonts(report) == ["pdfsign-Mincho"]
+    text = _pdftotext(report)
+    for expected in ("署名検証レポート", "有効[valid]", "[invalid-integrity]", "山田太郎",
+                     "ES_A.pdf", "tampered.pdf"):
+        assert expected in text, expected
+
+
+def test_html_report_is_standalone(verify_cli, files) -> None:  # type: ignore[no-untyped-def]
+    code, out = verify_cli(files["ES_A"], "--offline", "--format", "html", "--lang", "en")
+    assert code == 0, out
+    assert out.startswith("<!DOCTYPE html>")
+    assert "<style>" in out
+    assert "Signature verification report" in out
+    assert "山田 太郎" in out
 
 
 def test_sign_needs_a_pdf_file(verify_cli, files) -> None:  # type: ignore[no-untyped-def]

@@ -1,14 +1,19 @@
-"""Renderers of :class:`verify.report.VerificationRun`: one data model, several formats."""
+"""Renderers of :class:`verify.report.VerificationRun`: one data model, several formats.
+
+``text``, ``json`` and ``junit`` are rendered here.  ``html`` and ``pdf`` are laid out by
+``pdfsign.render`` with the project's templates and vendored font, from the worded view
+:func:`build_view` makes (``verify`` never imports ``pdfsign``).
+"""
 
 from __future__ import annotations
 
-from verify.formats.html import render_html, render_pdf
 from verify.formats.json import render_json, to_document
 from verify.formats.junit import render_junit
-from verify.formats.text import render_text
+from verify.formats.text import display_width, render_text
+from verify.formats.view import ReportView, build_view, format_time
 
-__all__ = ["FORMATS", "render_html", "render_json", "render_junit", "render_pdf", "render_text",
-           "to_document"]
+__all__ = ["FORMATS", "ReportView", "build_view", "display_width", "format_time", "render_json",
+           "render_junit", "render_text", "to_document"]
 
 #: Names accepted by ``pdfsign verify --format``.
 FORMATS = ("text", "json", "junit", "html", "pdf")

@@ -2,42 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+import unicodedata
 from functools import partial
 
+from verify.formats.view import Matrix, build_matrix, format_time, revocation_text
 from verify.messages import Lang, message
 from verify.report import (
     CertSummary,
     DocumentReport,
-    RevocationSummary,
     SignatureFinding,
     TimestampFinding,
     VerificationRun,
 )
 
-__all__ = ["format_time", "render_text"]
-
-_JST = timezone(timedelta(hours=9), "JST")
+__all__ = ["display_width", "render_text"]
 
 
-def format_time(value: datetime | None, *, lang: Lang) -> str:
-    """JST for Japanese readers, UTC for English ones; ``-`` for no time."""
-    if value is None:
-        return "-"
-    if lang == "ja":
-        return value.astimezone(_JST).strftime("%Y年%m月%d日 %H:%M:%S JST")
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide and full-width East Asian characters count two.
+
+    Padding with ``len()`` would shift every column after a Japanese cell; ambiguous-width
+    characters (``—``) count one, as most terminals and ``wcwidth`` do.
+    """
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns."""
+    return text + " " * max(width - display_width(text), 0)
 
 
 def _chain_lines(chain: tuple[CertSummary, ...], *, lang: Lang) -> list[str]:
     return [f"      {'  ' * i}└ {c.subject} ({format_time(c.not_before, lang=lang)} – "
             f"{format_time(c.not_after, lang=lang)})" for i, c in enumerate(chain)]
-
-
-def _revocation(r: RevocationSummary, *, lang: Lang) -> str:
-    sources = ", ".join(message(f"source.{s}", lang=lang) for s in r.sources) \
-        or message("none", lang=lang)
-    return f"{message(f'revocation.{r.status}', lang=lang)} [{sources}]"
 
 
 def _signature(s: SignatureFinding, *, lang: Lang) -> list[str]:
@@ -51,7 +49,7 @@ def _signature(s: SignatureFinding, *, lang: Lang) -> list[str]:
         f"{s.coverage}; {m('byte-range')} {list(s.byte_range)}",
         f"    {m('level')}: {s.level.value if s.level else '-'}; "
         f"{m('best-signature-time')}: {format_time(s.best_signature_time, lang=lang)}",
-        f"    {m('revocation')}: {_revocation(s.revocation, lang=lang)}",
+        f"    {m('revocation')}: {revocation_text(s.revocation, lang=lang)}",
         f"    {m('changes')}: {m('change.' + s.changes.kind)} ({m('revisions')} "
         f"{s.changes.signed_revision} → {s.changes.last_revision})",
     ]
@@ -68,29 +66,35 @@ def _timestamp(t: TimestampFinding, *, lang: Lang) -> list[str]:
         f"  [{t.id}] {m(t.kind)}: {format_time(t.time, lang=lang)} — "
         f"{t.indication}" + (f" / {t.subindication}" if t.subindication else ""),
         f"    {m('tsa')}: {t.tsa}; {m('integrity')}: {m('intact' if t.intact else 'broken')}; "
-        f"{m('revocation')}: {_revocation(t.revocation, lang=lang)}",
+        f"{m('revocation')}: {revocation_text(t.revocation, lang=lang)}",
     ]
     if t.reason:
         lines.append(f"    {m('reason')}: {t.reason}")
     return lines
 
 
-def _matrix(d: DocumentReport, *, lang: Lang) -> list[str]:
-    if not d.reference_times:
-        return []
-    rows = [(s.id, s.validity) for s in d.signatures] + [(t.id, t.validity) for t in d.timestamps]
-    width = max(len(r.id) for r in d.reference_times) + 2
+def _matrix_lines(matrix: Matrix, *, lang: Lang) -> list[str]:
+    """The legend (one line per reference time), then the grid padded by display width."""
+    id_width = max(display_width(c.id) for c in matrix.columns) + 2
     lines = [f"  {message('matrix', lang=lang)}:"]
-    lines += [f"    {r.id:<{width}} {message('ref.' + r.kind, lang=lang)}: "
-              f"{format_time(r.time, lang=lang)}" for r in d.reference_times]
-    header = "    " + " " * 10 + "".join(f"{r.id:<{width + 12}}" for r in d.reference_times)
-    lines.append(header.rstrip())
-    for row_id, validity in rows:
-        cells = "".join(
-            f"{message('cell.' + validity[r.id].value, lang=lang):<{width + 12}}"
-            if r.id in validity else " " * (width + 12) for r in d.reference_times)
-        lines.append(f"    {row_id:<10}{cells}".rstrip())
+    lines += [f"    {_pad(c.id, id_width)} {c.kind}: {c.time}" for c in matrix.columns]
+    first = max(display_width(r.id) for r in matrix.rows) + 2
+    widths = [max(display_width(c.id), *(display_width(r.cells[i].text) for r in matrix.rows)) + 2
+              for i, c in enumerate(matrix.columns)]
+    header = _pad("", first) + "".join(_pad(c.id, w) for c, w in zip(matrix.columns, widths,
+                                                                       strict=True))
+    lines.append(f"    {header}".rstrip())
+    for row in matrix.rows:
+        cells = "".join(_pad(c.text, w) for c, w in zip(row.cells, widths, strict=True))
+        lines.append(f"    {_pad(row.id, first)}{cells}".rstrip())
     return lines
+
+
+def _matrix(d: DocumentReport, *, lang: Lang) -> list[str]:
+    matrix = build_matrix(d, lang=lang)
+    if matrix is None or not matrix.rows:
+        return []
+    return _matrix_lines(matrix, lang=lang)
 
 
 def _document(d: DocumentReport, *, lang: Lang) -> list[str]:

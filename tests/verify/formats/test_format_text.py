@@ -1,14 +1,14 @@
-"""verify.formats.text and html: the person's report in Japanese and English, with the matrix."""
+"""verify.formats.text: the person's report in Japanese and English, with an aligned matrix."""
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
+import re
 
 import pytest
 
 from verify import VerificationRun, verify_paths
-from verify.formats import render_html, render_pdf, render_text
+from verify.formats import display_width, render_text
+from verify.messages import LANGS, Lang, message
 
 
 @pytest.fixture(scope="module")
@@ -39,19 +39,31 @@ def test_english_on_request(es_a_run: VerificationRun) -> None:
     assert "署名検証" not in text
 
 
-def test_html_has_the_matrix_and_escapes(es_a_run: VerificationRun) -> None:
-    html = render_html(es_a_run, lang="ja")
-    assert '<table class="matrix">' in html
-    assert html.count("<section") == 2
-    assert "<script" not in html
+@pytest.mark.parametrize(("text", "width"), [
+    ("now", 3), ("有効", 4), ("失効情報なし", 12), ("ｶﾅ", 2), ("ＡＢ", 4), ("—", 1), ("e\u0301", 1),
+])
+def test_display_width_counts_wide_characters_twice(text: str, width: int) -> None:
+    assert display_width(text) == width
 
 
-def test_pdf_report_renders_japanese(es_a_run: VerificationRun, tmp_path: Path) -> None:
-    pdf = render_pdf(es_a_run, lang="ja")
-    assert pdf.startswith(b"%PDF-")
-    out = tmp_path / "report.pdf"
-    out.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True,
-                          text=True).stdout
-    assert "署名検証レポート" in text
-    assert "B-LTA" in text
+def _starts(line: str) -> list[int]:
+    """Display column where each cell of a grid line starts (cells are 2+ spaces apart)."""
+    return [display_width(line[:m.start()]) for m in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_matrix_columns_line_up_by_display_width(es_a_run: VerificationRun, lang: Lang) -> None:
+    lines = render_text(es_a_run, lang=lang).splitlines()
+    heading = f"  {message('matrix', lang=lang)}:"
+    grids = 0
+    for start in (i for i, line in enumerate(lines) if line == heading):
+        document = es_a_run.documents[grids]
+        columns = len(document.reference_times)
+        header = lines[start + 1 + columns]
+        rows = lines[start + 2 + columns:start + 2 + columns + len(document.signatures)
+                     + len(document.timestamps)]
+        assert len(_starts(header)) == columns
+        for row in rows:
+            assert _starts(row)[1:] == _starts(header)[:len(_starts(row)) - 1], (header, row)
+        grids += 1
+    assert grids == 2
