@@ -22,6 +22,7 @@ __all__ = [
     "Problem",
     "SigningError",
     "TimestampError",
+    "WriteError",
     "describe",
 ]
 
@@ -89,6 +90,13 @@ class TimestampError(PdfsignError):
 
     exit_code = 9
     http_status = 502
+
+
+class WriteError(PdfsignError):
+    """A file could not be written (permissions, disk full); nothing half-written is left."""
+
+    exit_code = 11
+    http_status = 500
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from pdfsign.signing import (
     SigningServices,
     load_signer,
     sign_pdf,
+    signer_path,
     signing_services_from,
 )
 
@@ -90,8 +91,7 @@ class Issuer:
         :raises PermissionDenied: wrong signing PIN.
         :raises ConfigurationError: unreadable PKI folder or database.
         """
-        p12 = settings.pki_dir / "signers" / f"{settings.signer}.p12"
-        signer = load_signer(p12, settings.pin)
+        signer = load_signer(signer_path(settings.signer, settings.pki_dir), settings.pin)
         return cls(Registry.open(settings, migrate=migrate), signer,
                    signing_services_from(settings), settings.actor)
 

@@ -20,23 +20,11 @@ import click
 
 from pdfsign.config import Settings
 from pdfsign.errors import InputError
-from pdfsign.signing import ParsedKeySigner, load_signer
+from pdfsign.signing import ParsedKeySigner, load_signer, signer_path
 
-__all__ = ["open_signer", "read_pin", "signer_options", "signer_path", "with_signer"]
+__all__ = ["open_signer", "read_pin", "signer_options", "with_signer"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def signer_path(signer: str, pki_dir: Path) -> Path:
-    """``signer`` as a file, or the PKI folder's ``signers/<name>.p12`` for a bare name.
-
-    :param signer: A path to a ``.p12``/``.pfx`` file, or a name such as ``staff``.
-    :param pki_dir: The PKI folder a bare name is looked up in.
-    """
-    path = Path(signer)
-    if path.suffix or path.exists():
-        return path
-    return pki_dir / "signers" / f"{signer}.p12"
 
 
 def read_pin(pin_file: Path | None, settings: Settings) -> str:

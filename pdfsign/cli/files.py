@@ -7,14 +7,13 @@ Each parses its options, calls one function of :mod:`pdfsign.issuing` or
 from __future__ import annotations
 
 import csv
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from pdfsign import issuing
+from pdfsign.atomic import write_atomically
 from pdfsign.cli._home import emit, home_options, now, parse_day, parse_instant
 from pdfsign.cli._signer import signer_options
 from pdfsign.cli.issue import open_issuer, read_data
@@ -37,21 +36,7 @@ from pdfsign.registry import purge as run_purge
 from pdfsign.registry import search as run_search
 
 __all__ = ["audit", "bank", "get", "history", "invalidate", "purge", "reissue", "repaid",
-           "search", "subrogate", "transfer", "write_atomically"]
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+           "search", "subrogate", "transfer"]
 
 
 def _file_line(info: FileInfo) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from pdfsign.atomic import write_atomically
 from pdfsign.documents import DocumentKind, json_schema, parse_document, parse_kind
 from pdfsign.errors import InputError
 from pdfsign.render import render_pdf
@@ -74,5 +75,5 @@ def render(data: Path | None, output: Path | None, at_text: str | None,
         raise click.UsageError("give DATA and -o OUT.pdf (or --schema KIND)")
     document = parse_document(_load(data))
     at = _parse_at(at_text) if at_text else dt.datetime.now(dt.UTC)
-    output.write_bytes(render_pdf(document, created_at=at))
+    write_atomically(output, render_pdf(document, created_at=at))
     click.echo(f"{output}: {document.title_ja} ({document.kind.value})")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
+from pdfsign.atomic import write_atomically
 from pdfsign.cli._signer import open_signer
 from pdfsign.config import Settings
 from pdfsign.errors import InputError, PdfsignError
@@ -33,25 +32,6 @@ class LevelParam(click.ParamType[Level]):
             return parse_level(str(value))
         except PdfsignError as exc:
             self.fail(exc.message, param, ctx)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename: never a half-written PDF."""
-    directory = path.resolve().parent
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=directory)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise InputError(f"cannot write the output: {exc.strerror}", field=str(path)) from None
 
 
 @click.command("sign")
@@ -89,5 +69,5 @@ def sign(input_pdf: Path, output: Path, level: Level, signer: str | None, pin_fi
     signed = sign_pdf(pdf, signer=key, level=level, timestamper=services.timestamper,
                       validation_context_factory=services.validation_context,
                       at=dt.datetime.now(dt.UTC), reason=reason, location=location)
-    _write_atomically(output, signed)
+    write_atomically(output, signed)
     click.echo(f"{output}: signed at {level.value} ({level.pades_name}), {len(signed):,} bytes")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from pdfsign.atomic import write_atomically
 from pdfsign.cli._signer import open_signer
 from pdfsign.config import Settings
 from pdfsign.render import render_report_html, render_report_pdf
@@ -124,7 +125,7 @@ def verify(paths: tuple[Path, ...], trust: tuple[Path, ...], crl: tuple[Path, ..
     if sign_report:
         data = _sign(data, signer=signer, pin_file=pin_file, at=dt.datetime.now(dt.UTC))
     if output is not None:
-        output.write_bytes(data)
+        write_atomically(output, data)
     else:
         click.echo(data, nl=False)  # bytes go to stdout's binary buffer
     sys.exit(0 if run.ok else 1)

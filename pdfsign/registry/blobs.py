@@ -10,10 +10,9 @@ blob, which is harmless.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
+from pdfsign.atomic import write_atomically
 from pdfsign.errors import NotFoundError, PdfsignError
 
 __all__ = ["BlobStore", "CorruptBlobError", "sha256_hex"]
@@ -53,17 +52,7 @@ class BlobStore:
         if target.exists() and target.stat().st_size == len(data):
             return digest
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
+        write_atomically(target, data, durable_dir=True)
         return digest
 
     def get(self, digest: str) -> bytes:
@@ -88,12 +77,3 @@ class BlobStore:
         except FileNotFoundError:
             return False
         return True
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename inside ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

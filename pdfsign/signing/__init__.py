@@ -8,7 +8,7 @@ from pdfsign.signing.pades import (
     async_sign_pdf,
     sign_pdf,
 )
-from pdfsign.signing.signers import ParsedKeySigner, SigningKey, load_signer
+from pdfsign.signing.signers import ParsedKeySigner, SigningKey, load_signer, signer_path
 from pdfsign.signing.timestamping import (
     SigningServices,
     load_trust_root,
@@ -26,6 +26,7 @@ __all__ = [
     "ValidationContextFactory",
     "async_sign_pdf",
     "load_signer",
+    "signer_path",
     "load_trust_root",
     "parse_level",
     "sign_pdf",

@@ -27,7 +27,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_p
 
 from pdfsign.errors import InputError, PermissionDenied, SigningError
 
-__all__ = ["ParsedKeySigner", "SigningKey", "load_signer"]
+__all__ = ["ParsedKeySigner", "SigningKey", "load_signer", "signer_path"]
 
 #: The private keys the product signs with.
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -142,3 +142,15 @@ def load_signer(p12: Path, pin: str, *, embed_roots: bool = True) -> ParsedKeySi
         raise SigningError(f"unsupported key type {type(key).__name__}; use RSA or ECDSA",
                            field=str(p12))
     return ParsedKeySigner(key=key, cert=cert, chain=chain, embed_roots=embed_roots)
+
+
+def signer_path(signer: str, pki_dir: Path) -> Path:
+    """``signer`` as a file, or the PKI folder's ``signers/<name>.p12`` for a bare name.
+
+    :param signer: A path to a ``.p12``/``.pfx`` file, or a name such as ``staff``.
+    :param pki_dir: The PKI folder a bare name is looked up in.
+    """
+    path = Path(signer)
+    if path.suffix or path.exists():
+        return path
+    return pki_dir / "signers" / f"{signer}.p12"
