@@ -1,0 +1,150 @@
+"""Figures ``verify_es_a_ms``, ``verify_files_per_s`` and the ``adesverify`` baseline.
+
+Verification is the product's :func:`verify.verify_pdf` (every signature and time-stamp at
+every reference time, revocation required, diff analysis), with the trust root only and
+fetching allowed, as ``pdfsign verify --trust root.pem`` does: the PKI's server must answer
+at the certificates' URLs.  The folder is made of freshly signed ES-A files (each with its
+own signature and time-stamps), signed by a warm pool before the clock starts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import time_calls
+from benchmarks.pools import BARRIER_TIMEOUT_S, map_bounded, warm_pool
+from benchmarks.pyhanko_cli import adesverify_command, run_checked, run_parallel
+from benchmarks.results import Results
+from benchmarks.workbench import PIN, Workbench
+from pdfsign.signing import Level, SigningServices, load_signer, sign_pdf, signing_services
+from verify import DocumentReport, TrustSettings, load_trust_settings, verify_paths, verify_pdf
+
+__all__ = ["make_signed_folder", "measure_verify_baseline", "measure_verify_folder",
+           "measure_verify_one"]
+
+
+class _Worker:
+    """A worker process's warm state: a signer and TSA, or trust settings and a barrier."""
+
+    signer: Any
+    services: SigningServices
+    settings: TrustSettings
+    barrier: Any
+    at: datetime
+
+
+def measure_verify_one(bench: Workbench, results: Results, signed: bytes, *, repeats: int,
+                       at: datetime) -> None:
+    """Record ``verify_es_a_ms`` (online, as the CLI) and ``verify_es_a_offline_ms``.
+
+    :param signed: an ES-A document.
+    :param at: the validation time.
+    :raises RuntimeError: when the document does not verify as valid (the figure would
+        then time a failure path).
+    """
+    for key, offline in (("verify_es_a_ms", False), ("verify_es_a_offline_ms", True)):
+        settings = load_trust_settings(trust=[bench.root_pem], offline=offline)
+
+        def verify_once(settings: TrustSettings = settings) -> DocumentReport:
+            return verify_pdf(signed, path="es-a.pdf", settings=settings, at=at)
+
+        summary, report = time_calls(verify_once, repeats=repeats, warmup=2)
+        if report.verdict.value != "valid":
+            raise RuntimeError(f"the ES-A sample verifies as {report.verdict.value}, not valid")
+        results.record(key, summary.median, summary=summary,
+                       note="revocation fetched from the PKI's server" if not offline
+                       else "embedded revocation data only (--offline)")
+
+
+def _init_signer(barrier: Any, p12: str, pki_dir: str, state_dir: str, at: datetime) -> None:
+    _Worker.signer = load_signer(Path(p12), PIN)
+    _Worker.services = signing_services(pki_dir=Path(pki_dir), state_dir=Path(state_dir),
+                                        tsa_url=None)
+    _Worker.barrier, _Worker.at = barrier, at
+
+
+def _signer_ready(_: object) -> None:
+    _Worker.barrier.wait(timeout=BARRIER_TIMEOUT_S)
+
+
+def _sign_to(job: tuple[bytes, str]) -> int:
+    pdf, path = job
+    signed = sign_pdf(pdf, signer=_Worker.signer, level=Level.ES_A,
+                      timestamper=_Worker.services.timestamper,
+                      validation_context_factory=_Worker.services.validation_context,
+                      at=_Worker.at)
+    Path(path).write_bytes(signed)
+    return len(signed)
+
+
+def make_signed_folder(bench: Workbench, pdfs: list[bytes], *, count: int, at: datetime,
+                       max_seconds: float, workers: int = 2) -> Path:
+    """A folder of up to ``count`` ES-A files, signed from ``pdfs`` in turn by a process pool.
+
+    :param max_seconds: sign no more files after this long.
+    """
+    folder = bench.folder("verify-folder")
+    initargs = (str(bench.signer_p12), str(bench.pki_dir), str(bench.folder("verify-tsa")), at)
+    jobs = ((pdfs[i % len(pdfs)], str(folder / f"es-a-{i:04d}.pdf")) for i in range(count))
+    with warm_pool(workers, initializer=_init_signer, initargs=initargs,
+                   ready=_signer_ready) as pool:
+        map_bounded(pool, _sign_to, jobs, max_seconds=max_seconds, in_flight=4 * workers)
+    return folder
+
+
+def _init_verifier(barrier: Any, root_pem: str, at: datetime, warm_path: str) -> None:
+    _Worker.settings = load_trust_settings(trust=[Path(root_pem)])
+    _Worker.barrier, _Worker.at = barrier, at
+    verify_paths([Path(warm_path)], settings=_Worker.settings, at=at)
+
+
+def _verifier_ready(_: object) -> None:
+    _Worker.barrier.wait(timeout=BARRIER_TIMEOUT_S)
+
+
+def _verify_one(path: str) -> str:
+    run = verify_paths([Path(path)], settings=_Worker.settings, at=_Worker.at)
+    return ",".join(d.verdict.value for d in run.documents)
+
+
+def measure_verify_folder(bench: Workbench, results: Results, folder: Path, *, at: datetime,
+                          max_seconds: float, workers: int = 2) -> None:
+    """Record ``verify_files_per_s``: the files of ``folder`` through ``workers`` processes.
+
+    :param max_seconds: verify no more files after this long (the note then says how many).
+    :raises RuntimeError: when a file does not verify as valid.
+    """
+    paths = [str(p) for p in sorted(folder.glob("*.pdf"))]
+    if not paths:
+        raise RuntimeError(f"no signed files in {folder}")
+    with warm_pool(workers, initializer=_init_verifier, ready=_verifier_ready,
+                   initargs=(str(bench.root_pem), at, paths[0])) as pool:
+        run = map_bounded(pool, _verify_one, paths, max_seconds=max_seconds,
+                          in_flight=4 * workers)
+    verdicts = Counter(run.results)
+    if set(verdicts) != {"valid"}:
+        raise RuntimeError(f"not every file verified as valid: {dict(verdicts)}")
+    bound = f" of {len(paths)} (stopped at the {max_seconds:.0f} s bound)" if run.cut_short else ""
+    results.record("verify_files_per_s", len(run.results) / run.seconds,
+                   note=f"{len(run.results)}{bound} ES-A files, {workers} worker processes, "
+                        f"{run.seconds:.1f} s")
+
+
+def measure_verify_baseline(bench: Workbench, results: Results, folder: Path, *,
+                            count: int, workers: int = 2) -> None:
+    """Record ``verify_cli_files_per_s``: ``pyhanko sign adesverify`` per file, ``workers``
+    at a time, over the first ``count`` files of ``folder``."""
+    paths = sorted(folder.glob("*.pdf"))[:count]
+
+    def job(path: Path) -> Callable[[], None]:
+        def run() -> None:
+            run_checked(adesverify_command(infile=path, root=bench.root_pem), expect=":VALID")
+        return run
+
+    run = run_parallel([job(p) for p in paths], workers=workers)
+    results.record("verify_cli_files_per_s", run.per_second,
+                   note=f"{len(paths)} files, {workers} at a time")
