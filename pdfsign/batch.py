@@ -53,6 +53,8 @@ class RowResult:
     version: int | None = None
     sha256: str | None = None
     error: str | None = None
+    #: The failure's stable token (e.g. ``unknown-bank``; see :func:`pdfsign.errors.describe`).
+    reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The results-file line for this row."""
@@ -120,7 +122,7 @@ def run_batch(settings: Settings, rows: list[BatchRow], *, workers: int,
 
 
 def _report(row: BatchRow, on_result: Callable[[RowResult], None]) -> RowResult:
-    result = RowResult(row.line, "failed", row.key, error=row.error)
+    result = RowResult(row.line, "failed", row.key, error=row.error, reason=InputError.reason)
     on_result(result)
     return result
 
@@ -144,8 +146,10 @@ def _issue_row(row: BatchRow) -> RowResult:
         problem = describe(exc)
         if problem is None:
             _log.exception("batch line %d: unexpected error", row.line)
-        message = problem.message if problem else f"unexpected {type(exc).__name__}: {exc}"
-        return RowResult(row.line, "failed", row.key, error=message)
+            return RowResult(row.line, "failed", row.key, reason="unexpected",
+                             error=f"unexpected {type(exc).__name__}: {exc}")
+        return RowResult(row.line, "failed", row.key, error=problem.message,
+                         reason=problem.reason)
     return RowResult(row.line, "issued", row.key, version.file_id, version.number, version.sha256)
 
 

@@ -107,18 +107,26 @@ class Settings:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigurationError(f"unknown setting(s): {', '.join(unknown)}", field="config")
-        for key in ("pki_dir",):
-            if key in values:
-                values[key] = Path(str(values[key])).expanduser()
+        if "pki_dir" in values:
+            values["pki_dir"] = Path(str(values["pki_dir"])).expanduser()
         return replace(settings, **values)  # type: ignore[arg-type]
 
 
 def _read_toml(path: Path) -> dict[str, object]:
-    """The key/value table of an optional TOML file."""
+    """The key/value table of an optional TOML file.
+
+    Every setting is text (a URL, a path, a name), so a number or a table is refused here,
+    naming the key, rather than failing later somewhere far from the file.
+    """
     if not path.exists():
         return {}
     try:
         with path.open("rb") as fh:
-            return dict(tomllib.load(fh))
+            table = dict(tomllib.load(fh))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"cannot read: {exc}", field=str(path)) from exc
+    for key, value in table.items():
+        if not isinstance(value, str):
+            raise ConfigurationError(f"must be a string, not {type(value).__name__} "
+                                     f"({value!r})", field=f"{path}: {key}")
+    return table

@@ -32,6 +32,8 @@ class PdfsignError(Exception):
 
     exit_code: ClassVar[int] = 10
     http_status: ClassVar[int] = 500
+    #: A stable machine-readable token (``--json`` errors, the web UI); subclasses refine it.
+    reason: ClassVar[str] = "error"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -48,6 +50,7 @@ class InputError(PdfsignError):
 
     exit_code = 3
     http_status = 400
+    reason = "invalid-input"
 
 
 class NotFoundError(PdfsignError):
@@ -55,6 +58,7 @@ class NotFoundError(PdfsignError):
 
     exit_code = 4
     http_status = 404
+    reason = "not-found"
 
 
 class ConflictError(PdfsignError):
@@ -62,6 +66,7 @@ class ConflictError(PdfsignError):
 
     exit_code = 5
     http_status = 409
+    reason = "conflict"
 
 
 class PermissionDenied(PdfsignError):
@@ -69,6 +74,7 @@ class PermissionDenied(PdfsignError):
 
     exit_code = 6
     http_status = 403
+    reason = "permission-denied"
 
 
 class ConfigurationError(PdfsignError):
@@ -76,6 +82,7 @@ class ConfigurationError(PdfsignError):
 
     exit_code = 7
     http_status = 500
+    reason = "configuration"
 
 
 class SigningError(PdfsignError):
@@ -83,6 +90,7 @@ class SigningError(PdfsignError):
 
     exit_code = 8
     http_status = 422
+    reason = "signing-failed"
 
 
 class TimestampError(PdfsignError):
@@ -90,6 +98,7 @@ class TimestampError(PdfsignError):
 
     exit_code = 9
     http_status = 502
+    reason = "tsa-failed"
 
 
 class WriteError(PdfsignError):
@@ -97,6 +106,7 @@ class WriteError(PdfsignError):
 
     exit_code = 11
     http_status = 500
+    reason = "write-failed"
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,15 @@ class Problem:
     message: str
     exit_code: int
     http_status: int
+    #: The error class's stable token (e.g. ``agreement-window``), for scripts.
+    reason: str = "error"
+    #: The field, file or byte range the error is about, if it names one.
+    field: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """What ``--json`` prints (and the web UI returns) for this error."""
+        return {"error": {"reason": self.reason, "field": self.field, "message": self.message,
+                          "exit_code": self.exit_code}}
 
 
 def describe(exc: BaseException) -> Problem | None:
@@ -114,11 +133,14 @@ def describe(exc: BaseException) -> Problem | None:
     :return: ``None`` for an unexpected error, which the boundary logs with its traceback.
     """
     if isinstance(exc, PdfsignError):
-        return Problem(str(exc), exc.exit_code, exc.http_status)
-    if isinstance(exc, PkiError):
-        return Problem(str(exc), ConfigurationError.exit_code, ConfigurationError.http_status)
-    if isinstance(exc, TsaError):
-        return Problem(str(exc), TimestampError.exit_code, TimestampError.http_status)
-    if isinstance(exc, VerifyError):
-        return Problem(str(exc), InputError.exit_code, InputError.http_status)
-    return None
+        kind: type[PdfsignError] = type(exc)
+    elif isinstance(exc, PkiError):
+        kind = ConfigurationError
+    elif isinstance(exc, TsaError):
+        kind = TimestampError
+    elif isinstance(exc, VerifyError):
+        kind = InputError
+    else:
+        return None
+    return Problem(str(exc), kind.exit_code, kind.http_status, kind.reason,
+                   getattr(exc, "field", None))

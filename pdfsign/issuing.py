@@ -23,6 +23,7 @@ import pikepdf
 
 from pdfsign.config import Settings
 from pdfsign.documents import (
+    CertificateIdentity,
     DelegationLetter,
     Document,
     GuaranteeCertificate,
@@ -117,7 +118,7 @@ def file_id_for(document: Document) -> str:
     number and invoice number (or date and content hash); delegation letters by date and
     content hash — so the same data always maps to the same file ID.
     """
-    if isinstance(document, GuaranteeCertificate | InvalidationNotice):
+    if isinstance(document, CertificateIdentity):
         return document.file_id.stem
     if isinstance(document, TestSlip):
         return f"TS_{document.association.code}_{document.bank.code}{document.branch.code}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,22 @@ def test_cli_init_writes_a_loadable_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(root, ["pki", "init", str(tmp_path / "pki"), "--key-type", "ec"])
     assert result.exit_code == 0, result.output
     assert load_pki(tmp_path / "pki").signer("staff").p12.is_file()
+
+
+def test_cli_init_json_names_the_signers(tmp_path: Path) -> None:
+    result = CliRunner().invoke(root, ["pki", "init", str(tmp_path / "pki"), "--key-type", "ec",
+                                       "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["directory"] == str(tmp_path / "pki")
+    assert report["signers"] == sorted(load_pki(tmp_path / "pki").signers)
+    assert "staff" in report["signers"]
+
+
+def test_cli_init_into_an_unwritable_place_is_a_write_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"")
+    result = CliRunner().invoke(root, ["pki", "init", str(blocker / "pki")])
+    assert result.exit_code == 11
+    assert f"error: {blocker / 'pki'}" in result.stderr
+    assert "cannot write the PKI folder: Not a directory" in result.stderr

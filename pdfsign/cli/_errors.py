@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 
 import click
 
-from pdfsign.errors import describe
+from pdfsign.errors import Problem, describe
 
 __all__ = ["UNEXPECTED_EXIT_CODE", "error_boundary"]
 
@@ -18,10 +19,14 @@ _log = logging.getLogger("pdfsign.cli")
 
 
 @contextmanager
-def error_boundary(*, verbose: bool) -> Iterator[None]:
+def error_boundary(*, verbose: bool, as_json: bool = False) -> Iterator[None]:
     """Run a command; report any error the way :func:`pdfsign.errors.describe` says.
 
+    The message goes to standard error; under ``--json`` the problem (with its stable
+    ``reason`` token, so scripts tell refusals apart) is also printed to standard output.
     Unexpected errors are logged (with traceback only under ``--verbose``) and exit 70.
+
+    :param as_json: the command was given ``--json``.
     """
     try:
         yield
@@ -31,9 +36,11 @@ def error_boundary(*, verbose: bool) -> Iterator[None]:
         problem = describe(exc)
         if problem is None:
             _log.error("unexpected error: %s", exc, exc_info=verbose)
-            click.echo(f"error: unexpected {type(exc).__name__}: {exc}", err=True)
-            sys.exit(UNEXPECTED_EXIT_CODE)
-        if verbose:
+            problem = Problem(f"unexpected {type(exc).__name__}: {exc}", UNEXPECTED_EXIT_CODE,
+                              500, "unexpected")
+        elif verbose:
             _log.exception("%s", problem.message)
         click.echo(f"error: {problem.message}", err=True)
+        if as_json:
+            click.echo(json.dumps(problem.to_json(), ensure_ascii=False, indent=2))
         sys.exit(problem.exit_code)

@@ -13,11 +13,13 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import click
 
 from pdfsign.config import Settings
+from pdfsign.errors import InputError
+from pdfsign.registry import JST
 
 __all__ = ["emit", "home_options", "now", "parse_day", "parse_instant"]
 
@@ -51,24 +53,42 @@ def emit(as_json: bool, payload: object, human: str) -> None:
         click.echo(human)
 
 
+@overload
+def parse_day(value: str, *, field: str) -> dt.date: ...
+@overload
+def parse_day(value: str | None, *, field: str) -> dt.date | None: ...
 def parse_day(value: str | None, *, field: str) -> dt.date | None:
-    """An ISO date option (``2026-11-22``)."""
+    """An ISO date option (``2026-11-22``); ``None`` (option not given) stays ``None``.
+
+    :raises InputError: not a real date (exit 3, like bad data; ``--json`` reports it).
+    """
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=field) from None
+        raise InputError(f"日付はYYYY-MM-DD形式の実在する日です / expected a real date as "
+                         f"YYYY-MM-DD, got {value!r}", field=field) from None
 
 
-def parse_instant(value: str | None, *, field: str) -> dt.datetime | None:
-    """An ISO 8601 time option; a time without zone is read as JST (what staff type)."""
+def parse_instant(value: str | None, *, field: str,
+                  naive_zone: dt.tzinfo | None = JST) -> dt.datetime | None:
+    """An ISO 8601 time option, as UTC.
+
+    :param naive_zone: the zone of a time written without one (JST: what staff type);
+        ``None`` refuses such a time.
+    :raises InputError: not ISO 8601, or no zone where one is required.
+    """
     if value is None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"expected ISO 8601, got {value!r}", param_hint=field) from None
+        raise InputError(f"日時はISO 8601形式で指定してください / expected an ISO 8601 time, "
+                         f"got {value!r}", field=field) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone(dt.timedelta(hours=9)))
+        if naive_zone is None:
+            raise InputError("タイムゾーンを指定してください / needs a time zone (Z or +09:00)",
+                             field=field)
+        parsed = parsed.replace(tzinfo=naive_zone)
     return parsed.astimezone(dt.UTC)

@@ -16,7 +16,8 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         verbose = bool(ctx.params.get("verbose"))
-        with error_boundary(verbose=verbose):
+        # The subcommand's own options are parsed later; its ``--json`` is already here.
+        with error_boundary(verbose=verbose, as_json="--json" in ctx.args):
             return super().invoke(ctx)
 
 

@@ -16,20 +16,19 @@ from pdfsign import issuing
 from pdfsign.atomic import write_atomically
 from pdfsign.cli._home import emit, home_options, now, parse_day, parse_instant
 from pdfsign.cli._signer import signer_options
-from pdfsign.cli.issue import open_issuer, read_data
+from pdfsign.cli.issue import open_issuer
 from pdfsign.config import Settings
-from pdfsign.documents import parse_user_id
+from pdfsign.documents import load_data, parse_user_id
 from pdfsign.registry import (
     INVALIDATION_REASONS,
     JST,
-    RESULT_CAP,
     FileInfo,
     Registry,
     SearchQuery,
     export_zip,
     list_banks,
     matching,
-    require_visible,
+    recipient_pdf,
     set_bank,
 )
 from pdfsign.registry import purge as run_purge
@@ -55,12 +54,11 @@ def get(file_id: str, number: int | None, output: Path, as_user: str | None, set
         as_json: bool) -> None:
     """Write one version of FILE_ID (hash-checked) to a file."""
     registry = Registry.open(settings)
-    if as_user is not None:
-        require_visible(parse_user_id(as_user, field="--as-user"), registry.file(file_id),
-                        at=now())
-        if number is not None and number != registry.file(file_id).current_version:
-            raise click.UsageError("bank users receive only the current version")
-    version, pdf = registry.pdf(file_id, number)
+    if as_user is None:
+        version, pdf = registry.pdf(file_id, number)
+    else:
+        version, pdf = recipient_pdf(registry, parse_user_id(as_user, field="--as-user"),
+                                     file_id, number, at=now())
     write_atomically(output, pdf)
     emit(as_json, {**version.to_json(), "output": str(output)},
          f"wrote {file_id} version {version.number} ({version.size} bytes) to {output}")
@@ -93,7 +91,7 @@ def reissue(data: Path, file_id: str | None, signer: str | None, pin_file: Path 
             settings: Settings, as_json: bool) -> None:
     """Re-issue a file from corrected DATA: same file ID, issue count + 1, new time-stamp."""
     _, issuer = open_issuer(settings, signer=signer, pin_file=pin_file)
-    version = issuing.reissue(issuer, read_data(data), at=now(), file_id=file_id)
+    version = issuing.reissue(issuer, load_data(data), at=now(), file_id=file_id)
     emit(as_json, version.to_json(), f"re-issued {version.file_id} as version {version.number} "
          f"(issue count {version.issue_count})")
 
@@ -133,7 +131,6 @@ def transfer(file_id: str, bank_code: str, branch_code: str, settings: Settings,
 def repaid(file_id: str, day: str, settings: Settings, as_json: bool) -> None:
     """Record full repayment; the file is deleted about two years later."""
     on = parse_day(day, field="--on")
-    assert on is not None
     info = issuing.mark_repaid(Registry.open(settings), file_id, on=on, actor=settings.actor,
                                at=now())
     due = info.delete_due.astimezone(JST).date() if info.delete_due else None
@@ -147,7 +144,6 @@ def repaid(file_id: str, day: str, settings: Settings, as_json: bool) -> None:
 def subrogate(file_id: str, day: str, settings: Settings, as_json: bool) -> None:
     """Record subrogation; the bank loses access from the payment date."""
     on = parse_day(day, field="--on")
-    assert on is not None
     info = issuing.subrogate(Registry.open(settings), file_id, on=on, actor=settings.actor,
                              at=now())
     emit(as_json, info.to_json(), f"{file_id} subrogated; bank access ends {on} 00:00 JST")
@@ -167,9 +163,8 @@ def bank() -> None:
 def bank_set(code: str, name: str, start: str, end: str | None, settings: Settings,
              as_json: bool) -> None:
     """Add bank CODE or change its name and agreement window."""
-    first = parse_day(start, field="--start")
-    assert first is not None
-    info = set_bank(Registry.open(settings), code=code, name=name, start=first,
+    info = set_bank(Registry.open(settings), code=code, name=name,
+                    start=parse_day(start, field="--start"),
                     end=parse_day(end, field="--end"), actor=settings.actor, at=now())
     emit(as_json, info.__dict__, f"bank {info.code} {info.name}: {info.agreement_start} – "
          f"{info.agreement_end or 'open'}")
@@ -237,7 +232,7 @@ def search(uploaded_from: str | None, uploaded_to: str | None, date_from: str | 
     if as_csv:
         _print_csv(result.rows)
         return
-    shown = min(result.total, RESULT_CAP)
+    shown = result.shown
     emit(as_json, {"total": shown, "capped": result.capped, "message": result.message,
                    "page": result.page, "pages": result.pages,
                    "rows": [r.to_json() for r in result.rows]},

@@ -6,18 +6,19 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from pdfsign import batch as batch_issuing
 from pdfsign import issuing
+from pdfsign.atomic import write_atomically
 from pdfsign.cli._home import emit, home_options, now
 from pdfsign.cli._signer import signer_options, with_signer
 from pdfsign.config import Settings
+from pdfsign.documents import load_data
 from pdfsign.errors import InputError
 
-__all__ = ["issue", "open_issuer", "read_data"]
+__all__ = ["issue", "open_issuer"]
 
 
 def open_issuer(settings: Settings, *, signer: str | None, pin_file: Path | None
@@ -26,19 +27,6 @@ def open_issuer(settings: Settings, *, signer: str | None, pin_file: Path | None
     settings = with_signer(settings, signer=signer, pin_file=pin_file)
     return settings, issuing.Issuer.open(settings)
 
-
-def read_data(path: Path) -> dict[str, Any]:
-    """A document data file (JSON object).
-
-    :raises InputError: unreadable or not JSON.
-    """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read JSON: {exc}", field=str(path)) from exc
-    if not isinstance(data, dict):
-        raise InputError("must hold a JSON object", field=str(path))
-    return data
 
 
 @click.command()
@@ -66,7 +54,7 @@ def issue(data: Path | None, batch_file: Path | None, workers: int, results: Pat
                    results=results or batch_file.with_suffix(".results.jsonl"))
         return
     assert data is not None
-    version = issuing.issue(issuer, read_data(data), at=now(), idempotency_key=idempotency_key)
+    version = issuing.issue(issuer, load_data(data), at=now(), idempotency_key=idempotency_key)
     emit(as_json, version.to_json(),
          f"issued {version.file_id} version {version.number} (issue count "
          f"{version.issue_count}, sha256 {version.sha256[:16]}…)")
@@ -79,9 +67,8 @@ def _run_batch(settings: Settings, path: Path, *, workers: int, as_json: bool,
     with click.progressbar(length=len(rows), label="issuing", file=sys.stderr) as bar:
         summary = batch_issuing.run_batch(settings, rows, workers=workers, clock=now,
                                           on_result=lambda _: bar.update(1))
-    with results.open("w", encoding="utf-8") as out:
-        for result in summary.results:
-            out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    write_atomically(results, "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n"
+                                      for r in summary.results).encode())
     for failed in (r for r in summary.results if r.status == "failed"):
         click.echo(f"line {failed.line}: {failed.error}", err=True)
     counts = {s: summary.count(s) for s in ("issued", "skipped", "failed")}

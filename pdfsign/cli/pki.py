@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from pdfsign.cli._home import emit
+from pdfsign.errors import WriteError
 from tsa.pki import DEFAULT_BASE_URL, DEFAULT_TEST_PIN, generate_pki
 
 __all__ = ["pki"]
@@ -25,8 +27,16 @@ def pki() -> None:
               help="Signing PIN protecting the signers' PKCS#12 files.")
 @click.option("--base-url", default=DEFAULT_BASE_URL, show_default=True,
               help="Where the bundled CRL/OCSP services answer (written into the certificates).")
-def init(directory: Path, key_type: str, pin: str, base_url: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def init(directory: Path, key_type: str, pin: str, base_url: str, as_json: bool) -> None:
     """Write a complete test PKI (root, issuing CA, TSA, OCSP, signers) into DIRECTORY."""
-    created = generate_pki(directory, at=dt.datetime.now(dt.UTC), key_type=key_type,  # type: ignore[arg-type]
-                           pin=pin, base_url=base_url)
-    click.echo(f"test PKI written to {directory} ({len(created.signers)} signers, {key_type})")
+    try:
+        created = generate_pki(directory, at=dt.datetime.now(dt.UTC),
+                               key_type=key_type,  # type: ignore[arg-type]
+                               pin=pin, base_url=base_url)
+    except OSError as exc:  # tsa.pki writes plain files; an unwritable folder is not a bug
+        raise WriteError(f"cannot write the PKI folder: {exc.strerror}",
+                         field=str(exc.filename or directory)) from None
+    emit(as_json, {"directory": str(directory), "key_type": key_type,
+                   "signers": sorted(created.signers)},
+         f"test PKI written to {directory} ({len(created.signers)} signers, {key_type})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 import click
 
 from pdfsign.atomic import write_atomically
-from pdfsign.documents import DocumentKind, json_schema, parse_document, parse_kind
+from pdfsign.cli._home import emit, parse_instant
+from pdfsign.documents import DocumentKind, json_schema, load_data, parse_document, parse_kind
 from pdfsign.errors import InputError
 from pdfsign.render import render_pdf
 
@@ -30,28 +32,6 @@ class _KindType(click.ParamType[DocumentKind]):
             self.fail(exc.message, param, ctx)
 
 
-def _parse_at(value: str) -> dt.datetime:
-    """An ISO 8601 time with a zone (``2026-11-22T09:00:00+09:00`` or ``...Z``), as UTC."""
-    try:
-        at = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError("日時はISO 8601形式で指定してください / --at must be an ISO 8601 time "
-                         f"(got {value!r})", field="--at") from None
-    if at.tzinfo is None:
-        raise InputError("タイムゾーンを指定してください / --at needs a time zone (Z or +09:00)",
-                         field="--at")
-    return at.astimezone(dt.UTC)
-
-
-def _load(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"UTF-8ではありません / not UTF-8 text ({exc.reason})",
-                         field=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"JSONとして読めません / invalid JSON at line {exc.lineno} column "
-                         f"{exc.colno}: {exc.msg}", field=str(path)) from None
 
 
 @click.command("render")
@@ -63,8 +43,9 @@ def _load(path: Path) -> Any:
               help="Creation time for the metadata (ISO 8601 with zone); default now.")
 @click.option("--schema", "schema_kind", type=_KindType(),
               help="Print the JSON Schema of KIND instead of rendering.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def render(data: Path | None, output: Path | None, at_text: str | None,
-           schema_kind: DocumentKind | None) -> None:
+           schema_kind: DocumentKind | None, as_json: bool) -> None:
     """Render DATA (a JSON file naming its "kind") as an unsigned PDF/A-2b document."""
     if schema_kind is not None:
         if data is not None or output is not None:
@@ -73,7 +54,11 @@ def render(data: Path | None, output: Path | None, at_text: str | None,
         return
     if data is None or output is None:
         raise click.UsageError("give DATA and -o OUT.pdf (or --schema KIND)")
-    document = parse_document(_load(data))
-    at = _parse_at(at_text) if at_text else dt.datetime.now(dt.UTC)
-    write_atomically(output, render_pdf(document, created_at=at))
-    click.echo(f"{output}: {document.title_ja} ({document.kind.value})")
+    document = parse_document(load_data(data))
+    at = parse_instant(at_text, field="--at", naive_zone=None) or dt.datetime.now(dt.UTC)
+    pdf = render_pdf(document, created_at=at)
+    write_atomically(output, pdf)
+    emit(as_json, {"output": str(output), "kind": document.kind.value,
+                   "title": document.title_ja, "size": len(pdf),
+                   "sha256": hashlib.sha256(pdf).hexdigest()},
+         f"{output}: {document.title_ja} ({document.kind.value})")

@@ -5,12 +5,18 @@ Validation lives here only: the CLI, the registry and the web UI call :func:`par
 """
 
 from pdfsign.documents.delegation import DelegationLetter
-from pdfsign.documents.guarantee import GuaranteeCertificate
+from pdfsign.documents.guarantee import CertificateIdentity, GuaranteeCertificate
 from pdfsign.documents.ids import FileId, UserId, parse_code, parse_user_id
 from pdfsign.documents.invalidation import InvalidationNotice
 from pdfsign.documents.invoice import Invoice, InvoiceLine, RateTotal, check_registration_number
 from pdfsign.documents.kinds import DocumentKind
-from pdfsign.documents.parsing import Document, json_schema, parse_document, parse_kind
+from pdfsign.documents.parsing import (
+    Document,
+    json_schema,
+    load_data,
+    parse_document,
+    parse_kind,
+)
 from pdfsign.documents.parties import Association, Bank, Branch
 from pdfsign.documents.test_slip import TestSlip
 
@@ -18,6 +24,7 @@ __all__ = [
     "Association",
     "Bank",
     "Branch",
+    "CertificateIdentity",
     "DelegationLetter",
     "Document",
     "DocumentKind",
@@ -31,6 +38,7 @@ __all__ = [
     "UserId",
     "check_registration_number",
     "json_schema",
+    "load_data",
     "parse_code",
     "parse_document",
     "parse_kind",

@@ -21,13 +21,34 @@ from pdfsign.documents.kinds import DocumentKind
 from pdfsign.documents.parties import Association, Bank, Branch
 from pdfsign.errors import InputError
 
-__all__ = ["GuaranteeCertificate"]
+__all__ = ["CertificateIdentity", "GuaranteeCertificate"]
 
 _GUARANTEE_KINDS = (DocumentKind.GUARANTEE, DocumentKind.GUARANTEE_CHANGE)
 
 
+class CertificateIdentity:
+    """The fields a certificate's file ID is made of, shared by the certificate and the notice
+    that invalidates it, so both derive the same ID in one place."""
+
+    association: Association
+    bank: Bank
+    branch: Branch
+    customer_number: str
+    guarantee_number: str
+    change_number: str
+
+    @property
+    def file_id(self) -> FileId:
+        """The file ID derived from the codes at issue (never changes afterwards)."""
+        return FileId(
+            association=self.association.code, bank=self.bank.code, branch=self.branch.code,
+            customer=self.customer_number, guarantee=self.guarantee_number,
+            change=self.change_number,
+        )
+
+
 @dataclass(frozen=True)
-class GuaranteeCertificate(Record):
+class GuaranteeCertificate(CertificateIdentity, Record):
     """A guarantee certificate as issued to a bank branch.
 
     ``issue_count`` (電子保証書発行回数) starts at 1 and goes up by one on every electronic
@@ -109,13 +130,4 @@ class GuaranteeCertificate(Record):
     @property
     def date_label_ja(self) -> str:
         """What the certificate's date means: 保証日 or 条件変更決定日."""
-        return "条件変更決定日" if self.kind is DocumentKind.GUARANTEE_CHANGE else "保証日"
-
-    @property
-    def file_id(self) -> FileId:
-        """The file ID derived from the codes at issue (never changes afterwards)."""
-        return FileId(
-            association=self.association.code, bank=self.bank.code, branch=self.branch.code,
-            customer=self.customer_number, guarantee=self.guarantee_number,
-            change=self.change_number,
-        )
+        return self.kind.date_label_ja

@@ -10,13 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pdfsign.documents.fields import Choice, Day, Digits, Field, Nested, Record, Text
-from pdfsign.documents.guarantee import GuaranteeCertificate
+from pdfsign.documents.guarantee import CertificateIdentity, GuaranteeCertificate
 from pdfsign.documents.ids import (
     CHANGE_WIDTH,
     CUSTOMER_WIDTH,
     GUARANTEE_WIDTH,
     ORIGINAL_CHANGE_NUMBER,
-    FileId,
 )
 from pdfsign.documents.kinds import DocumentKind
 from pdfsign.documents.parties import Association, Bank, Branch
@@ -26,8 +25,11 @@ __all__ = ["InvalidationNotice"]
 
 
 @dataclass(frozen=True)
-class InvalidationNotice(Record):
-    """Tells a bank that an electronically issued certificate is no longer valid."""
+class InvalidationNotice(CertificateIdentity, Record):
+    """Tells a bank that an electronically issued certificate is no longer valid.
+
+    Its :attr:`file_id` is the invalidated certificate's: the notice overwrites that file.
+    """
 
     FIELDS = {
         "certificate_kind": Field(
@@ -97,15 +99,5 @@ class InvalidationNotice(Record):
 
     @property
     def date_label_ja(self) -> str:
-        """What the certificate's date means: 保証日 or 条件変更決定日."""
-        is_change = self.certificate_kind == DocumentKind.GUARANTEE_CHANGE.value
-        return "条件変更決定日" if is_change else "保証日"
-
-    @property
-    def file_id(self) -> FileId:
-        """The file ID of the certificate this notice invalidates (and overwrites)."""
-        return FileId(
-            association=self.association.code, bank=self.bank.code, branch=self.branch.code,
-            customer=self.customer_number, guarantee=self.guarantee_number,
-            change=self.change_number,
-        )
+        """What the invalidated certificate's date means: 保証日 or 条件変更決定日."""
+        return DocumentKind(self.certificate_kind).date_label_ja

@@ -47,6 +47,11 @@ class DocumentKind(StrEnum):
         return _TITLES[self.value]
 
     @property
+    def date_label_ja(self) -> str:
+        """What a certificate's date means: 条件変更決定日 for a change, else 保証日."""
+        return "条件変更決定日" if self is DocumentKind.GUARANTEE_CHANGE else "保証日"
+
+    @property
     def file_kind_code(self) -> int | None:
         """The registry's file kind code (1–4); ``None`` outside the guarantee family."""
         return _FILE_KIND_CODES.get(self.value)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pdfsign.documents.delegation import DelegationLetter
@@ -14,7 +16,7 @@ from pdfsign.documents.kinds import DocumentKind
 from pdfsign.documents.test_slip import TestSlip
 from pdfsign.errors import InputError
 
-__all__ = ["Document", "json_schema", "parse_document", "parse_kind"]
+__all__ = ["Document", "json_schema", "load_data", "parse_document", "parse_kind"]
 
 #: Any document pdfsign renders.
 Document = GuaranteeCertificate | TestSlip | InvalidationNotice | Invoice | DelegationLetter
@@ -41,6 +43,31 @@ def parse_kind(value: object, *, field: str = "kind") -> DocumentKind:
         allowed = ", ".join(kind.value for kind in DocumentKind)
         raise InputError(f"文書の種類が不明です（{allowed}） / unknown document kind "
                          f"{value!r}; expected one of {allowed}", field=field) from None
+
+
+def load_data(path: Path) -> dict[str, Any]:
+    """Read a data file (one JSON object, UTF-8), so every front end words a bad file alike.
+
+    :param path: The data file.
+    :return: The JSON object, to be validated by :func:`parse_document`.
+    :raises InputError: naming the file and why: unreadable, not UTF-8, not JSON (with line
+        and column), or not an object.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"読み込めません / cannot read: {exc.strerror}",
+                         field=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"UTF-8ではありません / not UTF-8 text ({exc.reason})",
+                         field=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"JSONとして読めません / invalid JSON at line {exc.lineno} column "
+                         f"{exc.colno}: {exc.msg}", field=str(path)) from None
+    if not isinstance(data, dict):
+        raise InputError("JSONオブジェクトが必要です / the data must be a JSON object",
+                         field=str(path))
+    return data
 
 
 def parse_document(data: Mapping[str, Any]) -> Document:

@@ -5,7 +5,7 @@ rules are functions over it.  Front ends call :mod:`pdfsign.issuing`, which
 renders and signs and hands the bytes to the registry.
 """
 
-from pdfsign.registry.access import may_see, require_visible
+from pdfsign.registry.access import may_see, recipient_pdf, require_visible
 from pdfsign.registry.audit import AuditReport
 from pdfsign.registry.banks import BankInfo, list_banks, set_bank
 from pdfsign.registry.blobs import BlobStore, CorruptBlobError
@@ -65,6 +65,7 @@ __all__ = [
     "may_see",
     "open_database",
     "purge",
+    "recipient_pdf",
     "require_visible",
     "search",
     "set_bank",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from pdfsign.documents.ids import BANK_WIDTH, parse_code
+from pdfsign import documents
 from pdfsign.errors import InputError
 from pdfsign.registry import audit
 from pdfsign.registry.models import Bank
@@ -30,9 +30,11 @@ def set_bank(registry: Registry, *, code: str, name: str, start: dt.date,
              end: dt.date | None = None, actor: str, at: dt.datetime) -> BankInfo:
     """Add a bank or change its name and agreement window (audited).
 
-    :raises InputError: the code is not 4 digits, or the window ends before it starts.
+    :raises InputError: the code is not 4 digits, the name is blank or too long (the
+        documents' own bank rules), or the window ends before it starts.
     """
-    code = parse_code(code, width=BANK_WIDTH, field="bank_code")
+    checked = documents.Bank.from_mapping({"code": code, "name": name}, prefix="bank")
+    code, name = checked.code, checked.name
     if end is not None and end < start:
         raise InputError(f"agreement ends ({end}) before it starts ({start})", field="end")
     with registry.writing() as session:

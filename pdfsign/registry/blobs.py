@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path
 
 from pdfsign.atomic import write_atomically
-from pdfsign.errors import NotFoundError, PdfsignError
+from pdfsign.errors import NotFoundError, PdfsignError, WriteError
 
 __all__ = ["BlobStore", "CorruptBlobError", "sha256_hex"]
 
@@ -46,12 +46,17 @@ class BlobStore:
         """Store ``data`` (once) and return its SHA-256.
 
         :return: the hex digest under which the bytes are now durably stored.
+        :raises WriteError: the store folder or file cannot be written.
         """
         digest = sha256_hex(data)
         target = self.path(digest)
         if target.exists() and target.stat().st_size == len(data):
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WriteError(f"cannot create the store folder: {exc.strerror}",
+                             field=str(target.parent)) from None
         write_atomically(target, data, durable_dir=True)
         return digest
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from pdfsign.errors import ConfigurationError
@@ -51,11 +51,13 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
 
     :param url: a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://…``).
     :param migrate: run Alembic's ``upgrade head`` first (idempotent).
-    :raises ConfigurationError: the URL is malformed or the database unreachable.
+    :raises ConfigurationError: the URL is malformed, the database unreachable, or the
+        SQLite file's folder (the data directory) cannot be created.
     """
+    if url.startswith("sqlite"):
+        _make_folder(Path(url.split("///", 1)[-1]).parent)
     try:
         if url.startswith("sqlite"):
-            Path(url.split("///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
             _configure_sqlite(engine)
         else:
@@ -68,6 +70,18 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     return Database(engine, engine.execution_options(pdfsign_write=True))
 
 
+def _make_folder(folder: Path) -> None:
+    """Create the SQLite file's folder, so a bad ``--home`` is a configuration error, not a bug.
+
+    :raises ConfigurationError: naming the folder and the operating system's reason.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create the data directory: {exc.strerror}",
+                                 field=str(folder)) from None
+
+
 def upgrade(engine: Engine) -> None:
     """Apply every pending Alembic migration to ``engine``'s database."""
     config = Config()
@@ -75,11 +89,6 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-
-
-def has_schema(engine: Engine) -> bool:
-    """Whether the registry tables exist (used by tests and diagnostics)."""
-    return inspect(engine).has_table("files")
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -11,15 +11,12 @@ from pdfsign.registry.models import File, Version
 
 __all__ = [
     "GUARANTEE_FAMILY",
-    "KINDS",
     "SEARCH_KIND_NUMBERS",
     "FileInfo",
     "NewFile",
     "VersionInfo",
 ]
 
-#: The document kinds the registry files (``files.kind``; invalidation notices are versions).
-KINDS = tuple(k.value for k in DocumentKind if k is not DocumentKind.INVALIDATION)
 #: Kinds that carry an electronic issue count and may be invalidated.
 GUARANTEE_FAMILY = (DocumentKind.GUARANTEE.value, DocumentKind.GUARANTEE_CHANGE.value)
 #: DOMAIN.md's search "file kind" numbers (1 guarantee, 2 condition change, 3 invalidation, 4 test).

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
-from pdfsign.documents.ids import UserId
+from pdfsign.documents.ids import (
+    BANK_WIDTH,
+    BRANCH_WIDTH,
+    CHANGE_WIDTH,
+    CUSTOMER_WIDTH,
+    GUARANTEE_WIDTH,
+    UserId,
+    parse_code,
+)
 from pdfsign.errors import InputError
 from pdfsign.registry.access import visible_clause
 from pdfsign.registry.lifecycle import jst_midnight
@@ -46,6 +54,11 @@ SORTABLE = {
     "branch_code": File.branch_code, "kind": File.kind, "issue_count": File.issue_count,
 }
 _DEFAULT_ORDER = ("-uploaded_at", "-guarantee_date", "file_id")
+#: The exact-match code filters and their widths: typed shorter, they are zero-padded like
+#: the stored codes (DOMAIN.md), so ``--customer 123`` finds ``000000123``.
+_CODE_FILTERS = {"customer_number": CUSTOMER_WIDTH, "guarantee_number": GUARANTEE_WIDTH,
+                 "change_number": CHANGE_WIDTH, "bank_code": BANK_WIDTH,
+                 "branch_code": BRANCH_WIDTH}
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,9 @@ class SearchQuery:
     page: int = 1
 
     def __post_init__(self) -> None:
+        for name, width in _CODE_FILTERS.items():
+            if (value := getattr(self, name)) is not None:
+                object.__setattr__(self, name, parse_code(value, width=width, field=name))
         bad = [k for k in self.sort if k.lstrip("-") not in SORTABLE]
         if bad:
             raise InputError(f"cannot sort by {', '.join(bad)}; use one of "
@@ -97,9 +113,14 @@ class SearchResult:
         return self.total > RESULT_CAP
 
     @property
+    def shown(self) -> int:
+        """How many matches can be paged through: the total, at most :data:`RESULT_CAP`."""
+        return min(self.total, RESULT_CAP)
+
+    @property
     def pages(self) -> int:
         """How many pages the (capped) results fill."""
-        return max(1, -(-min(self.total, RESULT_CAP) // PAGE_SIZE))
+        return max(1, -(-self.shown // PAGE_SIZE))
 
     @property
     def message(self) -> str | None:

@@ -17,7 +17,7 @@ from functools import cache
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from pdfsign.documents import Document
+from pdfsign.documents import CertificateIdentity, Document, GuaranteeCertificate
 from pdfsign.errors import InputError
 from pdfsign.render.environment import TEMPLATES_DIR, environment
 from pdfsign.render.fetcher import TemplateFetcher
@@ -48,14 +48,12 @@ def metadata_for(document: Document) -> PdfMetadata:
     """The PDF metadata of ``document``: title, kind as subject, file ID and issue count."""
     keywords = [f"kind={document.kind.value}"]
     custom: list[tuple[str, str]] = [("documentkind", document.kind.value)]
-    file_id = getattr(document, "file_id", None)
-    if file_id is not None:
-        keywords.append(f"file-id={file_id.filename}")
-        custom.append(("fileid", file_id.filename))
-    issue_count = getattr(document, "issue_count", None)
-    if issue_count is not None:
-        keywords.append(f"issue-count={issue_count}")
-        custom.append(("issuecount", str(issue_count)))
+    if isinstance(document, CertificateIdentity):
+        keywords.append(f"file-id={document.file_id.filename}")
+        custom.append(("fileid", document.file_id.filename))
+    if isinstance(document, GuaranteeCertificate):
+        keywords.append(f"issue-count={document.issue_count}")
+        custom.append(("issuecount", str(document.issue_count)))
     return PdfMetadata(
         title=document.title_ja,
         subject=f"{document.kind.title_ja} ({document.kind.value})",

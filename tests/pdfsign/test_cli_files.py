@@ -137,3 +137,91 @@ def test_batch_reports_bad_rows_and_never_issues_twice(home: Path, tmp_path: Pat
     second = json.loads(rerun.stdout)
     assert (second["issued"], second["skipped"], second["failed"]) == (0, 38, 3)
     assert as_json(run(home, "search", "--json"))["total"] == 38
+
+
+def test_bank_users_get_only_the_current_version(home: Path, tmp_path: Path) -> None:
+    data = write_data(tmp_path / "g.json", GUARANTEE)
+    run(home, "issue", data)
+    run(home, "reissue", data)
+    out = tmp_path / "got.pdf"
+    branch_user = "14234500201"
+    current = as_json(run(home, "get", FILE_ID, "--as-user", branch_user, "-o", str(out),
+                          "--json"))
+    assert current["number"] == 2
+    old = run(home, "get", FILE_ID, "--as-user", branch_user, "--version", "1", "-o", str(out))
+    assert old.exit_code == 6
+    assert "version: bank users receive only the current version (2)" in old.stderr
+    other_branch = run(home, "get", FILE_ID, "--as-user", "14234500101", "-o", str(out))
+    assert (other_branch.exit_code, "no file" in other_branch.stderr) == (4, True)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{bad", "invalid JSON at line 1 column 2"),
+    ("[]", "the data must be a JSON object"),
+])
+def test_issue_and_reissue_word_a_bad_data_file_like_render(home: Path, tmp_path: Path,
+                                                            content: str, message: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    for command in ("issue", "reissue", "render"):
+        extra = ["-o", str(tmp_path / "x.pdf")] if command == "render" else []
+        result = run(home, command, str(bad), *extra)
+        assert result.exit_code == 3, command
+        assert f"error: {bad}: " in result.stderr
+        assert message in result.stderr
+
+
+def test_bank_with_a_blank_name_is_refused(home: Path) -> None:
+    refused = run(home, "bank", "set", "2346", "--name", " ", "--start", "2026-01-01")
+    assert (refused.exit_code, "bank.name" in refused.stderr) == (3, True)
+    assert "2346" not in run(home, "bank", "list").stdout
+
+
+def test_unusable_home_is_a_configuration_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"")
+    result = run(blocker / "home", "history", FILE_ID)
+    assert result.exit_code == 7
+    assert "cannot create the data directory: Not a directory" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unwritable_batch_results_file_is_a_write_error(home: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("{not json\n", encoding="utf-8")
+    result = run(home, "issue", "--batch", str(batch), "--workers", "1",
+                 "--results", str(tmp_path / "missing" / "r.jsonl"))
+    assert result.exit_code == 11
+    assert "r.jsonl: cannot write the file" in result.stderr
+
+
+def test_batch_results_give_each_failure_its_reason(home: Path, tmp_path: Path) -> None:
+    other_bank = copy.deepcopy(GUARANTEE)
+    other_bank["bank"]["code"] = "9999"
+    batch = tmp_path / "reasons.jsonl"
+    batch.write_text(json.dumps(other_bank, ensure_ascii=False) + "\n{not json\n",
+                     encoding="utf-8")
+    assert run(home, "issue", "--batch", str(batch), "--workers", "1").exit_code == 3
+    results = [json.loads(line) for line in
+               (tmp_path / "reasons.results.jsonl").read_text().splitlines()]
+    assert [(r["line"], r["reason"]) for r in results] == [(1, "unknown-bank"),
+                                                           (2, "invalid-input")]
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["search", "--date-from", "2026-02-30"], "--date-from"),
+    (["repaid", FILE_ID, "--on", "2026-13-01"], "--on"),
+    (["purge", "--at", "yesterday"], "--at"),
+])
+def test_bad_dates_are_bad_input_naming_the_option(home: Path, args: list[str],
+                                                   field: str) -> None:
+    result = run(home, *args, "--json")
+    assert result.exit_code == 3
+    error = json.loads(result.stdout)["error"]
+    assert (error["reason"], error["field"]) == ("invalid-input", field)
+    assert f"error: {field}: " in result.stderr
+
+
+def test_purge_reads_a_time_without_zone_as_japanese(home: Path) -> None:
+    report = as_json(run(home, "purge", "--dry-run", "--at", "2027-01-01T00:00", "--json"))
+    assert report["at"] == "2026-12-31T15:00:00+00:00"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -106,3 +107,15 @@ def test_invalid_json_and_bad_time_exit_3(tmp_path: Path) -> None:
 ])
 def test_usage_errors_exit_2(args: list[str]) -> None:
     assert CliRunner().invoke(root, args).exit_code == 2
+
+
+def test_json_output_describes_the_written_pdf(tmp_path: Path) -> None:
+    out = tmp_path / "slip.pdf"
+    result = CliRunner().invoke(root, ["render", str(SAMPLES_DIR / "test-slip.json"), "-o",
+                                       str(out), "--at", "2026-11-22T10:00:00+09:00", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["output"], report["kind"], report["title"]) == (
+        str(out), "test-slip", "保証書テスト送信票")
+    assert report["size"] == out.stat().st_size
+    assert report["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()

@@ -37,6 +37,8 @@ def test_file_then_environment(tmp_path: Path) -> None:
     ('tsa_mode = "carrier-pigeon"\n', "must be 'embedded' or 'http'"),
     ('tsa_mode = "http"\n', "tsa_mode 'http' needs tsa_url"),
     ("signer = \n", "cannot read"),
+    ("signer = 5\n", "signer: must be a string, not int"),
+    ('[pki_dir]\npath = "x"\n', "pki_dir: must be a string, not dict"),
 ])
 def test_bad_settings_are_refused(tmp_path: Path, toml: str, message: str) -> None:
     (tmp_path / "config.toml").write_text(toml)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pdfsign.documents import DocumentKind, json_schema, parse_document
+from pdfsign.documents import (
+    DocumentKind,
+    GuaranteeCertificate,
+    InvalidationNotice,
+    json_schema,
+    load_data,
+    parse_document,
+)
 from pdfsign.errors import InputError
 
 SAMPLES = sorted((Path(__file__).resolve().parents[3] / "fixtures" / "samples").glob("*.json"))
@@ -69,3 +77,39 @@ def test_schema_states_the_kind_and_closes_objects() -> None:
     assert schema["additionalProperties"] is False
     assert schema["properties"]["bank"]["additionalProperties"] is False
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_load_data_reads_one_json_object(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    path.write_text('{"kind": "invoice"}', encoding="utf-8")
+    assert load_data(path) == {"kind": "invoice"}
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"{bad", "invalid JSON at line 1 column 2"),
+    (b"[1, 2]", "the data must be a JSON object"),
+    (b"\xff\xfe{}", "not UTF-8 text"),
+])
+def test_load_data_names_the_file_and_the_reason(tmp_path: Path, content: bytes,
+                                                 reason: str) -> None:
+    path = tmp_path / "d.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=reason) as caught:
+        load_data(path)
+    assert caught.value.field == str(path)
+
+
+def test_load_data_of_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read: No such file") as caught:
+        load_data(tmp_path / "gone.json")
+    assert caught.value.field == str(tmp_path / "gone.json")
+
+
+def test_a_notice_has_the_file_id_and_date_label_of_its_certificate() -> None:
+    data = json.loads(next(p for p in SAMPLES if p.stem == "guarantee-change").read_text("utf-8"))
+    certificate = parse_document(data)
+    assert isinstance(certificate, GuaranteeCertificate)
+    notice = InvalidationNotice.for_certificate(certificate, sending_date=dt.date(2026, 12, 1))
+    assert notice.file_id == certificate.file_id
+    assert notice.date_label_ja == certificate.date_label_ja == "条件変更決定日"
+    assert DocumentKind.GUARANTEE.date_label_ja == "保証日"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pdfsign.errors import NotFoundError
+from pdfsign.errors import NotFoundError, WriteError
 from pdfsign.registry import BlobStore, CorruptBlobError
 
 
@@ -44,3 +44,11 @@ def test_missing_and_malformed_digests(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match="not a SHA-256"):
         store.get("../../etc/passwd")
     assert store.delete("b" * 64) is False
+
+
+def test_unwritable_store_folder_is_a_write_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "objects"
+    blocker.write_bytes(b"a file where the store folder should be")
+    with pytest.raises(WriteError, match="cannot create the store folder") as caught:
+        BlobStore(blocker).put(b"%PDF-1.7 x")
+    assert str(caught.value.field).startswith(str(blocker))

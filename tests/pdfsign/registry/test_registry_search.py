@@ -10,7 +10,7 @@ import pytest
 from registry_samples import T0, certificate, producer
 
 from pdfsign.documents import parse_user_id
-from pdfsign.errors import InputError
+from pdfsign.errors import InputError, PermissionDenied
 from pdfsign.registry import (
     CAP_MESSAGE,
     Registry,
@@ -18,6 +18,7 @@ from pdfsign.registry import (
     UnknownFileError,
     export_zip,
     matching,
+    recipient_pdf,
     require_visible,
     search,
 )
@@ -60,6 +61,8 @@ def test_default_order_is_upload_desc(filled: Registry) -> None:
     (SearchQuery(customer_number="000000003"), [3]),
     (SearchQuery(guarantee_number="1000000002"), [2]),
     (SearchQuery(change_number="001"), [2]),
+    (SearchQuery(customer_number="3"), [3]),  # typed short, zero-padded like the stored code
+    (SearchQuery(guarantee_number="1000000002", change_number="1", branch_code="1"), [2]),
     (SearchQuery(kinds=(1,)), [3, 1]),
     (SearchQuery(kinds=(2, 4)), [4, 2]),
     (SearchQuery(kinds=(3,)), [5]),
@@ -82,6 +85,12 @@ def test_bad_query_is_refused() -> None:
         SearchQuery(sort=("password",))
     with pytest.raises(InputError, match="file kind must be"):
         SearchQuery(kinds=(7,))
+    with pytest.raises(InputError, match="digits only") as caught:
+        SearchQuery(customer_number="12x")
+    assert caught.value.field == "customer_number"
+    with pytest.raises(InputError, match="at most 4 digits") as caught:
+        SearchQuery(bank_code="00001")
+    assert caught.value.field == "bank_code"
 
 
 def test_access_per_bank_user(filled: Registry) -> None:
@@ -117,6 +126,7 @@ def test_pages_and_cap(registry: Registry) -> None:
                         for n in range(2001))
     first = search(registry, SearchQuery(), viewer=None, at=T0)
     assert (len(first.rows), first.total, first.pages, first.capped) == (100, 2001, 20, True)
+    assert first.shown == 2000
     assert first.message == CAP_MESSAGE
     assert CAP_MESSAGE == "検索結果が2,000件を超えています。検索を絞り込んでください"
     assert _ids(first)[:2] == [2000, 1999]
@@ -126,6 +136,7 @@ def test_pages_and_cap(registry: Registry) -> None:
     narrowed = search(registry, SearchQuery(file_id_prefix="14_0001001_0000001"), viewer=None,
                       at=T0)
     assert (narrowed.total, narrowed.capped, narrowed.message) == (100, False, None)
+    assert (narrowed.shown, narrowed.pages) == (100, 1)
 
 
 def test_export_zip_holds_the_current_pdfs(filled: Registry) -> None:
@@ -134,3 +145,17 @@ def test_export_zip_holds_the_current_pdfs(filled: Registry) -> None:
     assert archive.namelist() == [f"{f.file_id}.pdf" for f in files]
     for info in files:
         assert archive.read(f"{info.file_id}.pdf") == filled.pdf(info.file_id)[1]
+
+
+def test_bank_users_download_only_the_current_version(filled: Registry) -> None:
+    file_id = certificate(1).file_id
+    filled.reissue(file_id, producer("v2"), actor="a", at=T0 + 7 * HOUR)
+    version, pdf = recipient_pdf(filled, BRANCH_1, file_id, at=T0)
+    assert (version.number, pdf) == (2, filled.pdf(file_id)[1])
+    assert recipient_pdf(filled, HEAD_OFFICE, file_id, 2, at=T0)[0].number == 2
+    with pytest.raises(PermissionDenied, match=r"only the current version \(2\)") as caught:
+        recipient_pdf(filled, BRANCH_1, file_id, 1, at=T0)
+    assert caught.value.field == "version"
+    with pytest.raises(UnknownFileError):
+        recipient_pdf(filled, BRANCH_2, file_id, at=T0)
+    assert filled.pdf(file_id, 1)[0].number == 1  # staff still read every version

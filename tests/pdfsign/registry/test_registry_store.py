@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from registry_samples import T0, certificate, fake_pdf, producer
 
+from pdfsign.errors import ConfigurationError, InputError
 from pdfsign.registry import (
     AgreementWindowError,
     AlreadyIssuedError,
@@ -14,6 +16,9 @@ from pdfsign.registry import (
     Registry,
     UnknownBankError,
     UnknownFileError,
+    list_banks,
+    open_database,
+    set_bank,
 )
 
 HOUR = dt.timedelta(hours=1)
@@ -176,3 +181,30 @@ def test_every_change_is_audited(registry: Registry) -> None:
     report = registry.verify_audit()
     assert report.ok, report.problems
     assert report.entries == 5  # two banks, issue, reissue, transfer
+
+
+@pytest.mark.parametrize(("code", "name", "field"), [
+    ("2345", "", "bank.name"), ("2345", "   ", "bank.name"), ("2345", "銀" * 61, "bank.name"),
+    ("23x5", "みらい銀行", "bank.code"), ("23456", "みらい銀行", "bank.code"),
+])
+def test_bank_is_checked_by_the_documents_rules(registry: Registry, code: str, name: str,
+                                                field: str) -> None:
+    with pytest.raises(InputError) as caught:
+        set_bank(registry, code=code, name=name, start=dt.date(2026, 1, 1), actor="a", at=T0)
+    assert caught.value.field == field
+    assert [b.code for b in list_banks(registry)] == ["0001", "0002"]
+
+
+def test_set_bank_stores_the_checked_values(registry: Registry) -> None:
+    info = set_bank(registry, code="45", name=" 四五銀行 ", start=dt.date(2026, 1, 1),
+                    actor="a", at=T0)
+    assert (info.code, info.name) == ("0045", "四五銀行")
+    assert [b for b in list_banks(registry) if b.code == "0045"] == [info]
+
+
+def test_unusable_data_directory_is_a_configuration_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "home"
+    blocker.write_bytes(b"not a folder")
+    with pytest.raises(ConfigurationError, match="cannot create the data directory") as caught:
+        open_database(f"sqlite:///{blocker / 'sub' / 'registry.sqlite3'}")
+    assert caught.value.field == str(blocker / "sub")
