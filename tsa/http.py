@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -34,6 +35,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from tsa.client import Clock, utc_now
+from tsa.errors import TsaError
 from tsa.services import PkiServices
 
 __all__ = ["MAX_BODY", "ServerThread", "create_app", "create_server", "serve"]
@@ -135,12 +137,27 @@ def create_server(services: PkiServices, *, host: str = "127.0.0.1", port: int =
                   socket_map: dict[int, Any] | None = None) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server for ``services``, not yet running (call ``run()``).
 
+    :param host: a loopback address: the bundled services are for this machine; expose them
+        to a network only through a reverse proxy that adds TLS and access control.
     :param port: the TCP port; 0 lets the OS choose (read ``server.effective_port``).
     :param socket_map: waitress's socket map, for a caller that stops the server itself.
+    :raises TsaError: ``host`` is not a loopback address.
     """
+    _require_loopback(host)
     return waitress.create_server(create_app(services, clock=clock), map=socket_map,
                                   host=host, port=port, threads=threads,
                                   max_request_body_size=MAX_BODY, ident="pdfsign-tsa")
+
+
+def _require_loopback(host: str) -> None:
+    """Refuse to listen anywhere but on loopback (127.0.0.0/8, ::1, localhost)."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise TsaError("the bundled TSA listens on loopback only (e.g. 127.0.0.1); "
+                       "put a reverse proxy in front of it for other networks", field="host")
 
 
 class ServerThread:

@@ -21,8 +21,10 @@ from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 
 from tsa.authority import TimeStampResponse
 from tsa.client import HttpTimeStamper
-from tsa.http import MAX_BODY
+from tsa.errors import TsaError
+from tsa.http import MAX_BODY, create_server
 from tsa.pki import Pki
+from tsa.services import PkiServices
 
 _TSQ = {"Content-Type": "application/timestamp-query"}
 _OCSP = {"Content-Type": "application/ocsp-request"}
@@ -204,3 +206,9 @@ def test_our_http_timestamper_reports_rejections(tsa_server: str) -> None:
             hashlib.md5(b"x").digest(), "md5"))
     token = asyncio.run(stamper.async_timestamp(hashlib.sha256(b"x").digest(), "sha256"))
     assert token["content"]["encap_content_info"]["content"].parsed["version"].native == "v1"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "tsa.example.invalid"])
+def test_server_refuses_a_non_loopback_address(pki_services: PkiServices, host: str) -> None:
+    with pytest.raises(TsaError, match="loopback only"):
+        create_server(pki_services, host=host, port=0)
