@@ -3,7 +3,7 @@
 Never imports ``pdfsign``: an auditor's machine has only the PDF and the trust anchors.
 """
 
-from verify.batch import expand_paths, verify_paths
+from verify.batch import default_workers, expand_paths, iter_reports, verify_paths
 from verify.document import verify_pdf
 from verify.errors import TrustInputError, UnreadablePathError, VerifyError
 from verify.report import (
@@ -31,7 +31,9 @@ __all__ = [
     "Verdict",
     "VerificationRun",
     "VerifyError",
+    "default_workers",
     "expand_paths",
+    "iter_reports",
     "load_trust_settings",
     "verify_paths",
     "verify_pdf",

@@ -33,7 +33,7 @@ from verify.report import (
 )
 from verify.signatures import SignatureContext, check_signature
 from verify.timestamps import TimestampInput, check_timestamp, tst_time
-from verify.trust import TrustSettings, pdf_validation_spec
+from verify.trust import TrustSettings, archival_validation_spec, pdf_validation_spec
 
 __all__ = ["verify_pdf"]
 
@@ -177,7 +177,8 @@ async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature]
     evidence = read_evidence(reader, settings)
     spec = pdf_validation_spec(settings, embedded_crls=evidence.dss_crls,
                                embedded_ocsps=evidence.dss_ocsps,
-                               embedded_certs=evidence.dss_certs)
+                               embedded_certs=evidence.dss_certs,
+                               fetcher_backend=evidence.fetcher_backend)
     per_signature, doc_inputs = _timestamp_inputs(sigs)
     refs = _reference_times(at, per_signature, doc_inputs)
     sig_spec = spec.signature_validation_spec
@@ -192,7 +193,8 @@ async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature]
     doc_findings = [judged[t.id] for t in doc_inputs]
     all_findings = _with_poe(list(judged.values()), doc_findings, revisions)
     by_id = {t.id: t for t in all_findings}
-    ctx = SignatureContext(spec, evidence, at, refs, reader.xrefs.total_revisions - 1)
+    archival = archival_validation_spec(settings, fetcher_backend=evidence.fetcher_backend)
+    ctx = SignatureContext(spec, archival, evidence, at, refs, reader.xrefs.total_revisions - 1)
     signatures = []
     for n, emb in enumerate(regular, start=1):
         own = [by_id[t.id] for t in per_signature[f"sig{n}"]]

@@ -20,6 +20,10 @@ class VerifyError(Exception):
     def __str__(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message
 
+    def __reduce__(self) -> tuple[type[VerifyError], tuple[str], dict[str, str | None]]:
+        """Pickle with ``field``: a worker process of a large run raises it to the caller."""
+        return type(self), (self.message,), {"field": self.field}
+
 
 class TrustInputError(VerifyError):
     """A trust anchor, CRL or OCSP file given by the user cannot be read."""

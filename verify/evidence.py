@@ -9,7 +9,7 @@ from pyHanko's AdES engine in :mod:`verify.signatures`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from asn1crypto import crl, ocsp, x509
@@ -27,9 +27,10 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
     ValidationError,
 )
-from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+from pyhanko_certvalidator.fetchers import FetcherBackend
 from pyhanko_certvalidator.path import ValidationPath
 
+from verify.fetching import DocumentFetcherBackend
 from verify.report import CellStatus, CertSummary, RevocationSummary
 from verify.trust import TrustSettings
 
@@ -44,6 +45,12 @@ class Evidence:
     dss_certs: tuple[x509.Certificate, ...]
     dss_crls: tuple[crl.CertificateList, ...]
     dss_ocsps: tuple[ocsp.OCSPResponse, ...]
+    #: The document's fetchers (see :mod:`verify.fetching`); unused when offline.
+    fetcher_backend: FetcherBackend = field(default_factory=DocumentFetcherBackend)
+    #: Each matrix cell computed once: (certificate, the signature's certificates, time) →
+    #: status.  Same inputs, same evidence, same fetchers: the same answer, asked once.
+    cells: dict[tuple[bytes, frozenset[bytes], datetime], CellStatus] = field(
+        default_factory=dict, repr=False, compare=False)
 
     @property
     def has_dss_revinfo(self) -> bool:
@@ -52,7 +59,10 @@ class Evidence:
 
 
 def read_evidence(reader: PdfFileReader, settings: TrustSettings) -> Evidence:
-    """Collect the certificates, CRLs and OCSP responses of the DSS (ISO 32000-2 §12.8.4.3)."""
+    """Collect the certificates, CRLs and OCSP responses of the DSS (ISO 32000-2 §12.8.4.3).
+
+    :return: the evidence of this document, with fetchers of its own.
+    """
     try:
         dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
@@ -88,17 +98,26 @@ def _context(evidence: Evidence, extra_certs: list[x509.Certificate],
         trust_roots=list(settings.roots), other_certs=[*extra_certs, *evidence.dss_certs],
         crls=[*settings.crls, *evidence.dss_crls], ocsps=[*settings.ocsps, *evidence.dss_ocsps],
         moment=at, allow_fetching=not settings.offline, retroactive_revinfo=True,
-        revocation_mode="hard-fail",
-        # requests-based: nothing to close afterwards (the aiohttp one leaks a session here)
-        fetcher_backend=RequestsFetcherBackend(per_request_timeout=10))
+        revocation_mode="hard-fail", fetcher_backend=evidence.fetcher_backend)
 
 
 async def validity_at(cert: x509.Certificate, extra_certs: list[x509.Certificate], *,
                       evidence: Evidence, at: datetime) -> CellStatus:
     """Whether ``cert`` chains to a trust anchor and is unexpired and unrevoked at ``at``.
 
+    Asked again with the same certificates and time (two timestamps by one TSA), the answer
+    computed the first time is returned.
+
     :param extra_certs: certificates carried by the signature itself (CMS ``certificates``).
     """
+    key = (cert.sha256, frozenset(c.sha256 for c in extra_certs), at)
+    if key not in evidence.cells:
+        evidence.cells[key] = await _validate(cert, extra_certs, evidence=evidence, at=at)
+    return evidence.cells[key]
+
+
+async def _validate(cert: x509.Certificate, extra_certs: list[x509.Certificate], *,
+                    evidence: Evidence, at: datetime) -> CellStatus:
     validator = CertificateValidator(cert, validation_context=_context(evidence, extra_certs, at))
     try:
         await validator.async_validate_usage(set())  # type: ignore[no-untyped-call]

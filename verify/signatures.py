@@ -83,6 +83,8 @@ class SignatureContext:
     """What every signature of one document is checked with."""
 
     spec: PdfSignatureValidationSpec
+    #: For B-LTA validation, see :func:`verify.trust.archival_validation_spec`.
+    archival_spec: PdfSignatureValidationSpec
     evidence: Evidence
     at: datetime
     reference_times: tuple[ReferenceTime, ...]
@@ -113,7 +115,7 @@ async def _ades(embedded: EmbeddedPdfSignature, ctx: SignatureContext, *, with_t
                 lta: bool) -> AdESBasicValidationResult[Any]:
     timing = ValidationTimingInfo(ctx.at, ctx.at, point_in_time_validation=False)
     if lta:
-        return await ades_lta_validation(embedded, ctx.spec, timing_info=timing)
+        return await ades_lta_validation(embedded, ctx.archival_spec, timing_info=timing)
     spec = ctx.spec.signature_validation_spec
     if with_time:
         return await ades_with_time_validation(

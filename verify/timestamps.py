@@ -57,8 +57,13 @@ def indication_of(result: AdESBasicValidationResult[Any]) -> tuple[str, str | No
 
 
 def coverage_name(embedded: EmbeddedPdfSignature) -> str:
-    """How much of the file a signature's ``/ByteRange`` covers, as a report keyword."""
-    coverage = embedded.coverage
+    """How much of the file a signature's ``/ByteRange`` covers, as a report keyword.
+
+    A document timestamp's coverage is evaluated here: nothing else computes it for the
+    object this package holds, and without it every archive timestamp read "unclear".
+    """
+    coverage = embedded.coverage if embedded.coverage is not None \
+        else embedded.evaluate_signature_coverage()
     names = {"ENTIRE_FILE": "entire-file", "ENTIRE_REVISION": "entire-revision",
              "CONTIGUOUS_BLOCK_FROM_START": "contiguous-block"}
     return names.get(coverage.name if coverage is not None else "", "unclear")

@@ -6,6 +6,7 @@ store is never consulted.  ``offline`` forbids fetching CRLs, OCSP responses and
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from pyhanko.sign.validation.policy_decl import (
     SignatureValidationSpec,
 )
 from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.fetchers import FetcherBackend
 from pyhanko_certvalidator.policy_decl import (
     REQUIRE_REVINFO,
     CertRevTrustPolicy,
@@ -32,7 +34,8 @@ from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
 
 from verify.errors import TrustInputError
 
-__all__ = ["TrustSettings", "load_trust_settings", "pdf_validation_spec"]
+__all__ = ["TrustSettings", "archival_validation_spec", "load_trust_settings",
+           "pdf_validation_spec"]
 
 T = TypeVar("T")
 
@@ -49,6 +52,24 @@ class TrustSettings:
     def __post_init__(self) -> None:
         if not self.roots:
             raise TrustInputError("at least one trust anchor is needed", field="--trust")
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickle as DER, for the worker processes of a large run.
+
+        An unpickled asn1crypto object skips the set-up its class does on first use, and
+        fails in a fresh process; parsing the DER again there is exact and cheap.
+        """
+        return _from_der, (tuple(c.dump() for c in self.roots),
+                           tuple(c.dump() for c in self.crls),
+                           tuple(o.dump() for o in self.ocsps), self.offline)
+
+
+def _from_der(roots: tuple[bytes, ...], crls: tuple[bytes, ...], ocsps: tuple[bytes, ...],
+              offline: bool) -> TrustSettings:
+    return TrustSettings(roots=tuple(x509.Certificate.load(d) for d in roots),
+                         crls=tuple(crl.CertificateList.load(d) for d in crls),
+                         ocsps=tuple(ocsp.OCSPResponse.load(d) for d in ocsps),
+                         offline=offline)
 
 
 def _der_blocks(path: Path) -> list[bytes]:
@@ -95,7 +116,8 @@ def load_trust_settings(*, trust: Iterable[Path], crls: Iterable[Path] = (),
 def pdf_validation_spec(settings: TrustSettings, *,
                         embedded_crls: Iterable[crl.CertificateList] = (),
                         embedded_ocsps: Iterable[ocsp.OCSPResponse] = (),
-                        embedded_certs: Iterable[x509.Certificate] = ()
+                        embedded_certs: Iterable[x509.Certificate] = (),
+                        fetcher_backend: FetcherBackend | None = None
                         ) -> PdfSignatureValidationSpec:
     """The pyHanko AdES validation settings: revocation data required, diff analysis on.
 
@@ -104,6 +126,8 @@ def pdf_validation_spec(settings: TrustSettings, *,
 
     :param embedded_crls: CRLs from the PDF's DSS; like the OCSP responses and certificates,
         they are evidence to check, not trust (their signatures are verified like any other).
+    :param fetcher_backend: where online fetches go (one per document, see
+        :mod:`verify.fetching`); ``None`` lets pyHanko open its own per operation.
     """
     online = (RevinfoOnlineFetchingRule.LOCAL_ONLY if settings.offline
               else RevinfoOnlineFetchingRule.NO_HISTORICAL_FETCH)
@@ -118,7 +142,8 @@ def pdf_validation_spec(settings: TrustSettings, *,
     spec = SignatureValidationSpec(
         cert_validation_policy=policy,
         revinfo_gathering_policy=RevocationInfoGatheringSpec(
-            online_fetching_rule=online, certificate_fetching_rule=cert_fetching),
+            online_fetching_rule=online, certificate_fetching_rule=cert_fetching,
+            fetcher_backend=None if settings.offline else fetcher_backend),
         local_knowledge=LocalKnowledge(
             known_crls=[CRLContainer(c) for c in [*settings.crls, *embedded_crls]],
             known_ocsps=[c for o in [*settings.ocsps, *embedded_ocsps]
@@ -127,3 +152,19 @@ def pdf_validation_spec(settings: TrustSettings, *,
     )
     return PdfSignatureValidationSpec(signature_validation_spec=spec,
                                       diff_policy=DEFAULT_DIFF_POLICY)
+
+
+def archival_validation_spec(settings: TrustSettings, *,
+                             fetcher_backend: FetcherBackend | None = None
+                             ) -> PdfSignatureValidationSpec:
+    """The settings for pyHanko's B-LTA validation (``ades_lta_validation``).
+
+    Only the user's trust and revocation data: that validation reads the DSS (and the
+    signature's Adobe revocation attribute) itself, so passing the DSS again would check
+    every embedded CRL and OCSP response twice.  No diff analysis: there it only fills
+    status fields this package does not read, while running over every revision once more
+    per signature; what changed after signing is judged once, with the default diff policy,
+    by :mod:`verify.signatures`.
+    """
+    spec = pdf_validation_spec(settings, fetcher_backend=fetcher_backend)
+    return dataclasses.replace(spec, diff_policy=None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -16,14 +18,25 @@ from pdfsign.render import render_report_html, render_report_pdf
 from pdfsign.signing import Level as SigningLevel
 from pdfsign.signing import sign_pdf, signing_services_from
 from verify import (
+    DocumentReport,
     Level,
     TrustInputError,
     UnreadablePathError,
     VerificationRun,
+    default_workers,
+    expand_paths,
+    iter_reports,
     load_trust_settings,
-    verify_paths,
 )
-from verify.formats import FORMATS, render_json, render_junit, render_text
+from verify.formats import (
+    FORMATS,
+    render_json,
+    render_junit,
+    render_text,
+    render_text_document,
+    render_text_header,
+    render_text_summary,
+)
 from verify.messages import Lang, message
 
 __all__ = ["verify"]
@@ -83,6 +96,55 @@ def _sign(report: bytes, *, signer: str | None, pin_file: Path | None,
                     at=at, reason=message("title", lang="ja"), location=None)
 
 
+#: Runs with at least this many files show a progress bar when stderr is a terminal.
+_PROGRESS_MIN_FILES = 10
+
+
+@contextmanager
+def _progress(total: int, *, asked: bool | None,
+              streaming: bool) -> Iterator[Callable[[], None]]:
+    """A callback that advances a progress display on stderr, or does nothing.
+
+    Shown when asked (``--progress``), or on long runs when stderr is a terminal and the
+    report is not being streamed to that same terminal.  On a terminal it is click's bar;
+    elsewhere (a CI log) one line per tenth of the run.
+    """
+    tty = sys.stderr.isatty()
+    if asked is False or (asked is None and (
+            not tty or total < _PROGRESS_MIN_FILES or (streaming and sys.stdout.isatty()))):
+        yield lambda: None
+    elif tty:
+        with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+            yield lambda: bar.update(1)
+    else:
+        done = 0
+
+        def line() -> None:
+            nonlocal done
+            done += 1
+            if done == total or done % max(total // 10, 1) == 0:
+                click.echo(f"verified {done}/{total} files", err=True)
+        yield line
+
+
+def _collect(reports: Iterator[DocumentReport], *, total: int, fmt: str, lang: Lang,
+             output: Path | None, progress: bool | None, at: dt.datetime) -> VerificationRun:
+    """Every report, in input order; the text report to stdout is printed as they come."""
+    streaming = fmt == "text" and output is None
+    documents = []
+    with _progress(total, asked=progress, streaming=streaming) as advance:
+        if streaming:
+            click.echo(render_text_header(at, lang=lang), nl=False)
+        for report in reports:
+            documents.append(report)
+            advance()
+            if streaming:
+                click.echo(render_text_document(report, lang=lang), nl=False)
+    if streaming:
+        click.echo(render_text_summary(documents, lang=lang), nl=False)
+    return VerificationRun(documents=tuple(documents), validated_at=at)
+
+
 _PathArg = click.Path(path_type=Path)
 _File = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -103,10 +165,14 @@ _File = click.Path(exists=True, dir_okay=False, path_type=Path)
               help="Sign and timestamp the PDF report (ES-T) so it can be filed as evidence.")
 @click.option("--signer", metavar="P12", help="Signer for --sign: PKCS#12 file or PKI signer name.")
 @click.option("--pin-file", type=_File, help="Signing PIN for --sign (else PDFSIGN_PIN).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Worker processes for many files [default: one per CPU; small runs use one].")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr [default: on long runs when stderr is a terminal].")
 def verify(paths: tuple[Path, ...], trust: tuple[Path, ...], crl: tuple[Path, ...],
            ocsp: tuple[Path, ...], offline: bool, at: dt.datetime | None, require: str | None,
            fmt: str, output: Path | None, lang: Lang, sign_report: bool, signer: str | None,
-           pin_file: Path | None) -> None:
+           pin_file: Path | None, jobs: int | None, progress: bool | None) -> None:
     """Verify signed PDFs (files or folders); exit 0 only if every file is valid."""
     _quiet_libraries()
     if not trust:
@@ -117,10 +183,16 @@ def verify(paths: tuple[Path, ...], trust: tuple[Path, ...], crl: tuple[Path, ..
     now = dt.datetime.now(dt.UTC)
     try:
         settings = load_trust_settings(trust=trust, crls=crl, ocsps=ocsp, offline=offline)
-        run = verify_paths(paths, settings=settings, at=at or now,
-                           require=_REQUIRE[require] if require else None)
+        files = list(expand_paths(paths))
+        reports = iter_reports(files, settings=settings, at=at or now,
+                               require=_REQUIRE[require] if require else None,
+                               workers=jobs or default_workers())
+        run = _collect(reports, total=len(files), fmt=fmt, lang=lang, output=output,
+                       progress=progress, at=at or now)
     except (TrustInputError, UnreadablePathError) as exc:
         raise click.BadParameter(exc.message, param_hint=exc.field) from None
+    if fmt == "text" and output is None:  # already printed, file by file
+        sys.exit(0 if run.ok else 1)
     data = _render(run, fmt, lang, at=now)
     if sign_report:
         data = _sign(data, signer=signer, pin_file=pin_file, at=dt.datetime.now(dt.UTC))

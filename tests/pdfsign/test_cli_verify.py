@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from pdfsign.cli import root
 from pdfsign.signing import Level, load_signer, sign_pdf, signing_services
 from tsa.pki import Pki
+from verify.batch import POOL_MIN_FILES
 
 
 def _one_page() -> bytes:
@@ -186,3 +187,42 @@ def test_sign_needs_a_pdf_file(verify_cli, files) -> None:  # type: ignore[no-un
     code, out = verify_cli(files["ES_A"], "--offline", "--sign")
     assert code == 2
     assert "--format pdf" in out
+
+
+def _invoke(pki: Pki, *args: str | Path) -> Result:
+    return CliRunner().invoke(root, ["verify", *map(str, args), "--trust",
+                                     str(pki.path("root.pem")), "--offline"])
+
+
+def test_text_is_streamed_as_the_same_report(files, pki: Pki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Printed file by file, the text equals the report written in one piece."""
+    at = dt.datetime.now(dt.UTC).isoformat()
+    streamed = _invoke(pki, files["ES_A"], files["tampered"], "--at", at)
+    _invoke(pki, files["ES_A"], files["tampered"], "--at", at, "-o", tmp_path / "r.txt")
+    assert streamed.exit_code == 1
+    assert streamed.stdout == (tmp_path / "r.txt").read_text(encoding="utf-8")
+    assert streamed.stdout.index("ES_A.pdf") < streamed.stdout.index("tampered.pdf")
+
+
+def test_progress_only_when_asked_or_on_a_terminal(files, pki: Pki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for i in range(3):
+        (tmp_path / f"{i}.pdf").write_bytes(files["ES_A"].read_bytes())
+    asked = _invoke(pki, tmp_path, "--progress", "--format", "json")
+    assert asked.exit_code == 0, asked.output
+    assert "verified 3/3 files" in asked.stderr
+    assert json.loads(asked.stdout)["documents"]  # stdout holds only the report
+    assert "verified" not in _invoke(pki, tmp_path, "--format", "json").stderr
+    assert "verified" not in _invoke(pki, tmp_path, "--no-progress").stderr
+
+
+def test_jobs_spread_a_folder_over_workers(files, pki: Pki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for i in range(2 * POOL_MIN_FILES):
+        name = "tampered" if i % 5 == 3 else "ES_A"
+        (tmp_path / f"{i:03d}.pdf").write_bytes(files[name].read_bytes())
+    runs = [_invoke(pki, tmp_path, "--jobs", jobs, "--format", "json") for jobs in ("2", "1")]
+    assert [r.exit_code for r in runs] == [1, 1]
+    pooled, alone = ([(d["path"], d["verdict"]) for d in json.loads(r.stdout)["documents"]]
+                     for r in runs)
+    assert pooled == alone
+    assert [v for _, v in pooled].count("invalid-integrity") == len(range(3, 2 * POOL_MIN_FILES,
+                                                                           5))

@@ -181,3 +181,10 @@ def test_random_damage_never_raises(samples: SampleSet, trust: TrustSettings) ->
         if report.verdict is not Verdict.VALID:
             assert report.reason
     assert Verdict.MALFORMED in verdicts
+
+
+@pytest.mark.parametrize(("name", "whole"), [("es-a", True), ("es-a-added-page", False)])
+def test_document_timestamp_coverage(verify_sample: Verify, name: str, whole: bool) -> None:
+    """The archive timestamp covers the whole file until a later revision is appended."""
+    docts = [t for t in verify_sample(name).timestamps if t.kind == "document-timestamp"]
+    assert [t.covers_whole_file for t in docts] == [whole]

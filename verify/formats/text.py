@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
 
 from verify.formats.view import Matrix, build_matrix, format_time, revocation_text
@@ -15,7 +17,8 @@ from verify.report import (
     VerificationRun,
 )
 
-__all__ = ["display_width", "render_text"]
+__all__ = ["display_width", "render_text", "render_text_document", "render_text_header",
+           "render_text_summary"]
 
 
 def display_width(text: str) -> int:
@@ -123,12 +126,29 @@ def _document(d: DocumentReport, *, lang: Lang) -> list[str]:
     return lines + _matrix(d, lang=lang)
 
 
+def render_text_header(validated_at: datetime, *, lang: Lang = "ja") -> str:
+    """The report's title line and the validation time, then a blank line."""
+    return f"{message('title', lang=lang)} — {format_time(validated_at, lang=lang)}\n\n"
+
+
+def render_text_document(document: DocumentReport, *, lang: Lang = "ja") -> str:
+    """One file's section, then a blank line; printed as soon as the file is verified."""
+    return "\n".join(_document(document, lang=lang)) + "\n\n"
+
+
+def render_text_summary(documents: Sequence[DocumentReport], *, lang: Lang = "ja") -> str:
+    """The closing line: how many of the files are valid."""
+    valid = sum(1 for d in documents if d.ok)
+    return (f"{message('summary', lang=lang)}: {valid}/{len(documents)} "
+            f"{message('files-valid', lang=lang)}\n")
+
+
 def render_text(run: VerificationRun, *, lang: Lang = "ja") -> str:
-    """The report for people, Japanese by default; files in input order, then a summary."""
-    lines = [f"{message('title', lang=lang)} — {format_time(run.validated_at, lang=lang)}", ""]
-    for d in run.documents:
-        lines += [*_document(d, lang=lang), ""]
-    valid = sum(1 for d in run.documents if d.ok)
-    lines.append(f"{message('summary', lang=lang)}: {valid}/{len(run.documents)} "
-                 f"{message('files-valid', lang=lang)}")
-    return "\n".join(lines) + "\n"
+    """The report for people, Japanese by default; files in input order, then a summary.
+
+    The same text as the header, each document's section and the summary one after the
+    other, which is how ``pdfsign verify`` streams it.
+    """
+    return render_text_header(run.validated_at, lang=lang) + "".join(
+        render_text_document(d, lang=lang) for d in run.documents) + \
+        render_text_summary(run.documents, lang=lang)
