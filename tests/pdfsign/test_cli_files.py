@@ -110,9 +110,10 @@ def test_search_access_purge_and_audit(home: Path, tmp_path: Path) -> None:
 
 
 def test_batch_reports_bad_rows_and_never_issues_twice(home: Path, tmp_path: Path) -> None:
+    """The issue's acceptance run: 1,000 rows, 3 bad ones, 2 workers, then the same batch again."""
     batch = tmp_path / "batch.jsonl"
     with batch.open("w", encoding="utf-8") as out:
-        for n in range(40):
+        for n in range(999):
             row = copy.deepcopy(GUARANTEE)
             row["customer_number"], row["guarantee_number"] = f"{n + 1:09d}", 3000000000 + n
             if n == 5:
@@ -123,20 +124,20 @@ def test_batch_reports_bad_rows_and_never_issues_twice(home: Path, tmp_path: Pat
         out.write("{not json\n")
     first = run(home, "issue", "--batch", str(batch), "--workers", "2")
     assert first.exit_code == 3
-    assert "38 issued, 0 already issued, 3 failed of 41 rows" in first.stdout
+    assert "997 issued, 0 already issued, 3 failed of 1000 rows" in first.stdout
     assert "documents/s" in first.stdout
     assert "line 6: guaranteed_amount" in first.stderr
-    assert "line 41: not JSON" in first.stderr
+    assert "line 1000: not JSON" in first.stderr
     results = [json.loads(line) for line in
                (tmp_path / "batch.results.jsonl").read_text().splitlines()]
-    assert [r["line"] for r in results] == list(range(1, 42))
-    assert [r["line"] for r in results if r["status"] == "failed"] == [6, 21, 41]
+    assert [r["line"] for r in results] == list(range(1, 1001))
+    assert [r["line"] for r in results if r["status"] == "failed"] == [6, 21, 1000]
 
     rerun = run(home, "issue", "--batch", str(batch), "--workers", "2", "--json")
     assert rerun.exit_code == 3  # the bad rows are still bad
     second = json.loads(rerun.stdout)
-    assert (second["issued"], second["skipped"], second["failed"]) == (0, 38, 3)
-    assert as_json(run(home, "search", "--json"))["total"] == 38
+    assert (second["issued"], second["skipped"], second["failed"]) == (0, 997, 3)
+    assert as_json(run(home, "search", "--json"))["total"] == 997
 
 
 def test_bank_users_get_only_the_current_version(home: Path, tmp_path: Path) -> None:
