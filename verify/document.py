@@ -19,8 +19,9 @@ from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.validation import generic_cms
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.policy_decl import PdfSignatureValidationSpec
 
-from verify.evidence import read_evidence
+from verify.evidence import Evidence, read_evidence
 from verify.report import (
     CellStatus,
     DocumentReport,
@@ -171,20 +172,29 @@ def _with_poe(findings: list[TimestampFinding], doc_ts: list[TimestampFinding],
     return result
 
 
-async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature], *,
-                         settings: TrustSettings, at: datetime) -> tuple[
-        tuple[SignatureFinding, ...], tuple[TimestampFinding, ...], tuple[ReferenceTime, ...]]:
-    evidence = read_evidence(reader, settings)
+def _specs(settings: TrustSettings, evidence: Evidence) -> tuple[
+        PdfSignatureValidationSpec, PdfSignatureValidationSpec]:
+    """pyHanko's validation settings for this document, and those for B-LTA validation."""
     spec = pdf_validation_spec(settings, embedded_crls=evidence.dss_crls,
                                embedded_ocsps=evidence.dss_ocsps,
                                embedded_certs=evidence.dss_certs,
                                fetcher_backend=evidence.fetcher_backend)
+    return spec, archival_validation_spec(settings, fetcher_backend=evidence.fetcher_backend)
+
+
+async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature], *,
+                         settings: TrustSettings, at: datetime) -> tuple[
+        tuple[SignatureFinding, ...], tuple[TimestampFinding, ...], tuple[ReferenceTime, ...]]:
+    evidence = read_evidence(reader, settings)
+    spec, archival = _specs(settings, evidence)
+    # the same without fetching: the fallback when a revocation service is down
+    local, local_archival = _specs(dataclasses.replace(settings, offline=True), evidence)
     per_signature, doc_inputs = _timestamp_inputs(sigs)
     refs = _reference_times(at, per_signature, doc_inputs)
-    sig_spec = spec.signature_validation_spec
-    judged = {item.id: await check_timestamp(item, spec=sig_spec, evidence=evidence, at=at,
-                                             reference_times=refs)
-              for item in [*doc_inputs, *(t for ts in per_signature.values() for t in ts)]}
+    judged = {item.id: await check_timestamp(
+        item, spec=spec.signature_validation_spec, evidence=evidence, at=at,
+        reference_times=refs, local_spec=local.signature_validation_spec)
+        for item in [*doc_inputs, *(t for ts in per_signature.values() for t in ts)]}
     regular = [s for s in sigs if s.sig_object_type == "/Sig"]
     revisions = {t.id: emb.signed_revision for t, emb in zip(doc_inputs, (
         s for s in sigs if s.sig_object_type == "/DocTimeStamp"), strict=True)}
@@ -193,8 +203,8 @@ async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature]
     doc_findings = [judged[t.id] for t in doc_inputs]
     all_findings = _with_poe(list(judged.values()), doc_findings, revisions)
     by_id = {t.id: t for t in all_findings}
-    archival = archival_validation_spec(settings, fetcher_backend=evidence.fetcher_backend)
-    ctx = SignatureContext(spec, archival, evidence, at, refs, reader.xrefs.total_revisions - 1)
+    ctx = SignatureContext(spec, archival, local, local_archival, evidence, at, refs,
+                           reader.xrefs.total_revisions - 1)
     signatures = []
     for n, emb in enumerate(regular, start=1):
         own = [by_id[t.id] for t in per_signature[f"sig{n}"]]

@@ -27,11 +27,10 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
     ValidationError,
 )
-from pyhanko_certvalidator.fetchers import FetcherBackend
 from pyhanko_certvalidator.path import ValidationPath
 
-from verify.fetching import DocumentFetcherBackend
-from verify.report import CellStatus, CertSummary, RevocationSummary
+from verify.fetching import DocumentFetcherBackend, online_or_local
+from verify.report import CellStatus, CertSummary, RevocationSummary, ServiceFailure
 from verify.trust import TrustSettings
 
 __all__ = ["Evidence", "cert_summary", "chain_of", "read_evidence", "revocation_of", "validity_at"]
@@ -46,7 +45,7 @@ class Evidence:
     dss_crls: tuple[crl.CertificateList, ...]
     dss_ocsps: tuple[ocsp.OCSPResponse, ...]
     #: The document's fetchers (see :mod:`verify.fetching`); unused when offline.
-    fetcher_backend: FetcherBackend = field(default_factory=DocumentFetcherBackend)
+    fetcher_backend: DocumentFetcherBackend = field(default_factory=DocumentFetcherBackend)
     #: Each matrix cell computed once: (certificate, the signature's certificates, time) →
     #: status.  Same inputs, same evidence, same fetchers: the same answer, asked once.
     cells: dict[tuple[bytes, frozenset[bytes], datetime], CellStatus] = field(
@@ -56,6 +55,11 @@ class Evidence:
     def has_dss_revinfo(self) -> bool:
         """Whether the DSS holds any CRL or OCSP response (needed for B-LT)."""
         return bool(self.dss_crls or self.dss_ocsps)
+
+    @property
+    def online(self) -> DocumentFetcherBackend | None:
+        """The fetchers when fetching is allowed, ``None`` when offline."""
+        return None if self.settings.offline else self.fetcher_backend
 
 
 def read_evidence(reader: PdfFileReader, settings: TrustSettings) -> Evidence:
@@ -92,12 +96,12 @@ def chain_of(path: ValidationPath | None, leaf: x509.Certificate) -> tuple[CertS
 
 
 def _context(evidence: Evidence, extra_certs: list[x509.Certificate],
-             at: datetime) -> ValidationContext:
+             at: datetime, *, fetch: bool) -> ValidationContext:
     settings = evidence.settings
     return ValidationContext(
         trust_roots=list(settings.roots), other_certs=[*extra_certs, *evidence.dss_certs],
         crls=[*settings.crls, *evidence.dss_crls], ocsps=[*settings.ocsps, *evidence.dss_ocsps],
-        moment=at, allow_fetching=not settings.offline, retroactive_revinfo=True,
+        moment=at, allow_fetching=fetch and not settings.offline, retroactive_revinfo=True,
         revocation_mode="hard-fail", fetcher_backend=evidence.fetcher_backend)
 
 
@@ -118,7 +122,18 @@ async def validity_at(cert: x509.Certificate, extra_certs: list[x509.Certificate
 
 async def _validate(cert: x509.Certificate, extra_certs: list[x509.Certificate], *,
                     evidence: Evidence, at: datetime) -> CellStatus:
-    validator = CertificateValidator(cert, validation_context=_context(evidence, extra_certs, at))
+    """Online first; with the file's and supplied data alone when that run found no usable
+    revocation data because a service was down (see :mod:`verify.fetching`)."""
+    outcome = await online_or_local(
+        lambda: _path_status(cert, _context(evidence, extra_certs, at, fetch=True)),
+        lambda: _path_status(cert, _context(evidence, extra_certs, at, fetch=False)),
+        backend=evidence.online,
+        final=lambda s: s not in (CellStatus.NO_REVOCATION_DATA, CellStatus.INDETERMINATE))
+    return outcome.result
+
+
+async def _path_status(cert: x509.Certificate, context: ValidationContext) -> CellStatus:
+    validator = CertificateValidator(cert, validation_context=context)
     try:
         await validator.async_validate_usage(set())  # type: ignore[no-untyped-call]
     except PathBuildingError:
@@ -160,9 +175,15 @@ def _ocsp_matches(cert: x509.Certificate, responses: tuple[ocsp.OCSPResponse, ..
     return False
 
 
-def revocation_of(cert: x509.Certificate, *, evidence: Evidence,
-                  current: CellStatus) -> RevocationSummary:
-    """Revocation status of a leaf and where the evidence came from (DSS, supplied, fetched)."""
+def revocation_of(cert: x509.Certificate, *, evidence: Evidence, current: CellStatus,
+                  unreachable: tuple[ServiceFailure, ...] = (),
+                  local: bool = False) -> RevocationSummary:
+    """Revocation status of a leaf and where the evidence came from (DSS, supplied, fetched).
+
+    :param unreachable: the services that failed while this item was checked.
+    :param local: the item was judged without fetching after those failures, so nothing
+        it relied on was fetched.
+    """
     settings = evidence.settings
     dss_match, dss_revoked = _crl_revocation(cert, evidence.dss_crls)
     supplied_match, supplied_revoked = _crl_revocation(cert, settings.crls)
@@ -171,7 +192,7 @@ def revocation_of(cert: x509.Certificate, *, evidence: Evidence,
         sources.append("dss")
     if supplied_match or _ocsp_matches(cert, settings.ocsps):
         sources.append("supplied")
-    if not sources and not settings.offline and current not in (
+    if not sources and not settings.offline and not local and current not in (
             CellStatus.NO_REVOCATION_DATA, CellStatus.UNTRUSTED):
         sources.append("fetched")
     revoked_at = dss_revoked or supplied_revoked
@@ -183,4 +204,5 @@ def revocation_of(cert: x509.Certificate, *, evidence: Evidence,
         status = "good"
     else:
         status = "unknown"
-    return RevocationSummary(status=status, sources=tuple(sources), revoked_at=revoked_at)
+    return RevocationSummary(status=status, sources=tuple(sources), revoked_at=revoked_at,
+                             unreachable=unreachable)

@@ -51,6 +51,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "source.supplied": ("指定ファイル", "supplied"),
     "source.fetched": ("オンライン取得", "fetched"),
     "source.signature": ("署名内", "in the signature"),
+    "unreachable": ("接続できない失効確認サービス", "revocation services unreachable"),
+    "unreachable-title": ("接続できない失効確認サービス", "Revocation services unreachable"),
+    "unreachable-note": ("PDF内(DSS)と指定ファイルの失効情報だけで検証しました",
+                         "validated with the revocation data in the file and the supplied "
+                         "files only"),
     # reference time kinds
     "ref.validation": ("検証時刻", "validation time"),
     "ref.signature-timestamp": ("署名タイムスタンプ時刻", "signature timestamp"),

@@ -21,6 +21,7 @@ __all__ = [
     "Problem",
     "ReferenceTime",
     "RevocationSummary",
+    "ServiceFailure",
     "SignatureFinding",
     "TimestampFinding",
     "Verdict",
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 #: Version of the JSON shape (``verify/report.schema.json``); bump on any incompatible change.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Verdict(enum.Enum):
@@ -96,6 +97,17 @@ class CertSummary:
 
 
 @dataclass(frozen=True)
+class ServiceFailure:
+    """A revocation service (CRL or OCSP URL) that could not be asked, and why."""
+
+    url: str
+    kind: str
+    """``crl`` or ``ocsp``."""
+    reason: str
+    """What went wrong, e.g. ``connection refused``, ``status code 503``."""
+
+
+@dataclass(frozen=True)
 class RevocationSummary:
     """Revocation status of a leaf certificate and where the evidence came from."""
 
@@ -105,6 +117,10 @@ class RevocationSummary:
     """Any of ``dss`` (embedded), ``signature`` (in the CMS), ``supplied`` (``--crl``/``--ocsp``),
     ``fetched`` (online); empty when nothing was found."""
     revoked_at: datetime | None = None
+    unreachable: tuple[ServiceFailure, ...] = ()
+    """Services that failed while this item was checked; it was then judged with the data
+    of the file and the supplied files alone (ETSI EN 319 102-1 long-term validation: the
+    signature's own and supplied data come first, fetching only adds)."""
 
 
 @dataclass(frozen=True)
@@ -282,6 +298,12 @@ class DocumentReport:
             if item.reason:
                 return item.reason
         return None
+
+    @property
+    def unreachable(self) -> tuple[ServiceFailure, ...]:
+        """Every revocation service that could not be asked for this file, each once."""
+        items: list[SignatureFinding | TimestampFinding] = [*self.signatures, *self.timestamps]
+        return tuple(dict.fromkeys(f for item in items for f in item.revocation.unreachable))
 
     @property
     def best_signature_time(self) -> datetime | None:

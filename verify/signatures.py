@@ -6,7 +6,10 @@ Checks, in order (ETSI EN 319 102-1 numbering):
    (ISO 32000-2 §12.8.1, pyHanko's diff analysis).
 2. ``timestamps`` — every signature timestamp on its own (§5.4), see :mod:`verify.timestamps`.
 3. ``ades`` — basic (§5.3), with time (§5.5) when a signature timestamp passed, or long-term
-   (§5.6.3) when a document timestamp after the signature passed.
+   (§5.6.3) when a document timestamp after the signature passed.  Run online first; when
+   a revocation service failed and that run reached no final answer, run again with the
+   file's and the supplied data only (:mod:`verify.fetching`); indeterminate for want of
+   the unreachable data is reported as TRY_LATER, naming the URLs.
 4. ``time-bounds`` — the proven signing time against the signer certificate's expiry and
    revocation (§5.5.4: a signature proven to be made after either is not valid).
 5. ``changes`` — what the later revisions changed (certification permissions, §12.8.2.2).
@@ -34,6 +37,7 @@ from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from verify.evidence import Evidence, chain_of, revocation_of, validity_at
+from verify.fetching import Outcome, ades_final, online_or_local, unobtainable_reason
 from verify.report import (
     CellStatus,
     Change,
@@ -43,7 +47,7 @@ from verify.report import (
     TimestampFinding,
     Verdict,
 )
-from verify.timestamps import coverage_name, indication_of
+from verify.timestamps import coverage_name, indication_of, revocation_unobtainable
 
 __all__ = ["SignatureContext", "check_signature", "verdict_of"]
 
@@ -85,6 +89,9 @@ class SignatureContext:
     spec: PdfSignatureValidationSpec
     #: For B-LTA validation, see :func:`verify.trust.archival_validation_spec`.
     archival_spec: PdfSignatureValidationSpec
+    #: ``spec`` and ``archival_spec`` without fetching: the fallback when a fetch failed.
+    local_spec: PdfSignatureValidationSpec
+    local_archival_spec: PdfSignatureValidationSpec
     evidence: Evidence
     at: datetime
     reference_times: tuple[ReferenceTime, ...]
@@ -111,18 +118,32 @@ def _allowed(change: Change, embedded: EmbeddedPdfSignature) -> bool:
     return False
 
 
-async def _ades(embedded: EmbeddedPdfSignature, ctx: SignatureContext, *, with_time: bool,
-                lta: bool) -> AdESBasicValidationResult[Any]:
-    timing = ValidationTimingInfo(ctx.at, ctx.at, point_in_time_validation=False)
+async def _ades_run(embedded: EmbeddedPdfSignature, spec: PdfSignatureValidationSpec,
+                    archival_spec: PdfSignatureValidationSpec, at: datetime, *,
+                    with_time: bool, lta: bool) -> AdESBasicValidationResult[Any]:
+    timing = ValidationTimingInfo(at, at, point_in_time_validation=False)
     if lta:
-        return await ades_lta_validation(embedded, ctx.archival_spec, timing_info=timing)
-    spec = ctx.spec.signature_validation_spec
+        return await ades_lta_validation(embedded, archival_spec, timing_info=timing)
+    sig_spec = spec.signature_validation_spec
     if with_time:
         return await ades_with_time_validation(
-            embedded.signed_data, spec, timing_info=timing, raw_digest=embedded.compute_digest(),
+            embedded.signed_data, sig_spec, timing_info=timing,
+            raw_digest=embedded.compute_digest(),
             extra_status_kwargs=embedded.summarise_integrity_info(), status_cls=PdfSignatureStatus)
-    return await ades_basic_validation(embedded.signed_data, spec, timing_info=timing,
+    return await ades_basic_validation(embedded.signed_data, sig_spec, timing_info=timing,
                                        raw_digest=embedded.compute_digest())
+
+
+async def _ades(embedded: EmbeddedPdfSignature, ctx: SignatureContext, *, with_time: bool,
+                lta: bool) -> Outcome[AdESBasicValidationResult[Any]]:
+    """Step 3, online first; without fetching when a service was down and the online run
+    reached no final answer (see :mod:`verify.fetching`)."""
+    return await online_or_local(
+        lambda: _ades_run(embedded, ctx.spec, ctx.archival_spec, ctx.at,
+                          with_time=with_time, lta=lta),
+        lambda: _ades_run(embedded, ctx.local_spec, ctx.local_archival_spec, ctx.at,
+                          with_time=with_time, lta=lta),
+        backend=ctx.evidence.online, final=ades_final)
 
 
 @dataclass(frozen=True)
@@ -135,9 +156,12 @@ class _Judgement:
     reason: str | None
 
 
-def _initial(result: AdESBasicValidationResult[Any]) -> _Judgement:
+def _initial(outcome: Outcome[AdESBasicValidationResult[Any]], now: CellStatus) -> _Judgement:
+    result = outcome.result
     verdict = verdict_of(result.ades_subindic)
     indication, subindication = indication_of(result)
+    if revocation_unobtainable(subindication, outcome.failed, now):
+        return _Judgement(verdict, indication, "TRY_LATER", unobtainable_reason(outcome.failed))
     return _Judgement(verdict, indication, subindication,
                       result.failure_msg if verdict is not Verdict.VALID else None)
 
@@ -207,15 +231,17 @@ async def check_signature(embedded: EmbeddedPdfSignature, *, sig_id: str, ctx: S
         diff_policy=ctx.spec.diff_policy)
     with_time = any(t.ok for t in sig_timestamps)
     lta = protected_by_docts and with_time
-    result = await _ades(embedded, ctx, with_time=with_time, lta=lta)
+    outcome = await _ades(embedded, ctx, with_time=with_time, lta=lta)
+    result = outcome.result
     cert = embedded.signer_cert
     best_time = getattr(result, "best_signature_time", None) if with_time else None
     extra = embedded.other_embedded_certs
     validity = {ref.id: await validity_at(cert, extra, evidence=ctx.evidence, at=ref.time)
                 for ref in ctx.reference_times}
-    revocation = revocation_of(cert, evidence=ctx.evidence, current=validity["now"])
-    judged = _time_bounds(_initial(result), cert, best_time, revocation.revoked_at, lta=lta,
-                          now=validity["now"])
+    revocation = revocation_of(cert, evidence=ctx.evidence, current=validity["now"],
+                               unreachable=outcome.failed, local=outcome.local)
+    judged = _time_bounds(_initial(outcome, validity["now"]), cert, best_time,
+                          revocation.revoked_at, lta=lta, now=validity["now"])
     intact = bool(embedded.coverage is not None and result.ades_subindic not in (
         AdESFailure.HASH_FAILURE, AdESFailure.SIG_CRYPTO_FAILURE))
     if not intact:

@@ -19,9 +19,17 @@ from pyhanko.sign.validation.policy_decl import SignatureValidationSpec
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from verify.evidence import Evidence, chain_of, revocation_of, validity_at
-from verify.report import CellStatus, ReferenceTime, RevocationSummary, TimestampFinding
+from verify.fetching import Outcome, ades_final, online_or_local, unobtainable_reason
+from verify.report import (
+    CellStatus,
+    ReferenceTime,
+    RevocationSummary,
+    ServiceFailure,
+    TimestampFinding,
+)
 
-__all__ = ["TimestampInput", "check_timestamp", "coverage_name", "indication_of", "tst_time"]
+__all__ = ["TimestampInput", "check_timestamp", "coverage_name", "indication_of",
+           "revocation_unobtainable", "tst_time"]
 
 #: "The bytes or the signature value do not verify" (ETSI EN 319 102-1 §5.2.7).
 _INTEGRITY_FAILURES = {AdESFailure.HASH_FAILURE, AdESFailure.SIG_CRYPTO_FAILURE,
@@ -54,6 +62,18 @@ def indication_of(result: AdESBasicValidationResult[Any]) -> tuple[str, str | No
     main = {AdESStatus.PASSED: "TOTAL_PASSED", AdESStatus.FAILED: "TOTAL_FAILED",
             AdESStatus.INDETERMINATE: "INDETERMINATE"}[status]
     return main, (None if subindic is AdESPassed.OK else str(subindic.standard_name))
+
+
+def revocation_unobtainable(subindication: str | None, failed: tuple[ServiceFailure, ...],
+                            now: CellStatus) -> bool:
+    """Indeterminate only because revocation data could not be fetched and nothing local
+    covers it: ETSI EN 319 102-1 TRY_LATER, not a generic chain failure.
+
+    pyHanko reports missing revocation data as CERTIFICATE_CHAIN_GENERAL_FAILURE; the matrix
+    cell at the validation time (``no-revocation-data``) says that missing data was the cause.
+    """
+    return bool(failed) and now is CellStatus.NO_REVOCATION_DATA \
+        and subindication == "CERTIFICATE_CHAIN_GENERAL_FAILURE"
 
 
 def coverage_name(embedded: EmbeddedPdfSignature) -> str:
@@ -113,34 +133,53 @@ async def _cells(token: cms.SignedData, tsa_cert: x509.Certificate | None, *, in
     return validity
 
 
+async def _validation(item: TimestampInput, spec: SignatureValidationSpec,
+                      local_spec: SignatureValidationSpec, *, evidence: Evidence,
+                      at: datetime) -> Outcome[AdESBasicValidationResult[Any]]:
+    """pyHanko's timestamp validation (§5.4), online first, see :mod:`verify.fetching`."""
+    timing = ValidationTimingInfo(at, at, point_in_time_validation=False)
+    return await online_or_local(
+        lambda: ades_timestamp_validation(item.token, spec, item.expected_imprint,
+                                          timing_info=timing),
+        lambda: ades_timestamp_validation(item.token, local_spec, item.expected_imprint,
+                                          timing_info=timing),
+        backend=evidence.online, final=ades_final)
+
+
 async def check_timestamp(item: TimestampInput, *, spec: SignatureValidationSpec,
                           evidence: Evidence, at: datetime,
-                          reference_times: tuple[ReferenceTime, ...]) -> TimestampFinding:
+                          reference_times: tuple[ReferenceTime, ...],
+                          local_spec: SignatureValidationSpec | None = None) -> TimestampFinding:
     """Validate one timestamp at ``at`` and at every reference time.
 
     :param item: the token and the imprint it must carry.
     :param at: the validation time (now or ``--at``).
+    :param local_spec: ``spec`` without fetching, used when a fetch failed and the online
+        run reached no final answer (see :mod:`verify.fetching`).
     :return: the finding; ``intact`` is false when the imprint or the token's signature fails.
     """
-    timing = ValidationTimingInfo(at, at, point_in_time_validation=False)
-    result = await ades_timestamp_validation(item.token, spec, item.expected_imprint,
-                                             timing_info=timing)
+    outcome = await _validation(item, spec, local_spec or spec, evidence=evidence, at=at)
+    result = outcome.result
     indication, subindication = indication_of(result)
+    reason = _reason(result, indication, subindication)
     intact = result.ades_subindic not in _INTEGRITY_FAILURES
     status = result.api_status
     tsa_cert = status.signing_cert if status is not None else _signer_cert(item.token)
     validity = await _cells(item.token, tsa_cert, intact=intact, evidence=evidence,
                             reference_times=reference_times)
     now_cell = validity.get("now", CellStatus.INDETERMINATE)
+    if revocation_unobtainable(subindication, outcome.failed, now_cell):
+        subindication, reason = "TRY_LATER", unobtainable_reason(outcome.failed)
     embedded = item.embedded
     return TimestampFinding(
         id=item.id, kind=item.kind,
         tsa=tsa_cert.subject.human_friendly if tsa_cert is not None else "?",
         time=tst_time(item.token), intact=intact, indication=indication,
-        subindication=subindication, reason=_reason(result, indication, subindication),
+        subindication=subindication, reason=reason,
         chain=chain_of(status.validation_path if status else None, tsa_cert)
         if tsa_cert is not None else (),
-        revocation=revocation_of(tsa_cert, evidence=evidence, current=now_cell)
+        revocation=revocation_of(tsa_cert, evidence=evidence, current=now_cell,
+                                 unreachable=outcome.failed, local=outcome.local)
         if tsa_cert is not None else _NO_REVOCATION,
         byte_range=tuple(int(v) for v in embedded.byte_range) if embedded else None,
         covers_whole_file=(coverage_name(embedded) == "entire-file") if embedded else None,

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import re
+import socket
 import subprocess
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from pdfsign.cli import root
 from pdfsign.signing import Level, load_signer, sign_pdf, signing_services
-from tsa.pki import Pki
+from tsa.pki import Pki, generate_pki
 from verify.batch import POOL_MIN_FILES
 
 
@@ -226,3 +227,54 @@ def test_jobs_spread_a_folder_over_workers(files, pki: Pki, tmp_path: Path) -> N
     assert pooled == alone
     assert [v for _, v in pooled].count("invalid-integrity") == len(range(3, 2 * POOL_MIN_FILES,
                                                                            5))
+
+
+@pytest.fixture(scope="module")
+def unreachable(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], Path, str]:
+    """ES-T and ES-A files of a fresh PKI whose CRL/OCSP URLs point at a port of 127.0.0.1
+    nothing listens on (bound once for its number, then closed), its root and that URL:
+    an auditor's machine that cannot reach the revocation services."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    folder = tmp_path_factory.mktemp("cli-unreachable")
+    at = dt.datetime.now(dt.UTC)
+    pki = generate_pki(folder / "pki", at=at, base_url=base_url)
+    services = signing_services(pki_dir=pki.directory, state_dir=None)
+    entry = pki.signer("staff")
+    signer = load_signer(entry.p12, entry.pin)
+    paths = {}
+    for level in (Level.ES_T, Level.ES_A):
+        paths[level.name] = folder / f"{level.name}.pdf"
+        paths[level.name].write_bytes(sign_pdf(
+            _one_page(), signer=signer, level=level, timestamper=services.timestamper,
+            validation_context_factory=services.validation_context, at=at,
+            field_name="Signature1", reason="保証書", location=None))
+    return paths, pki.path("root.pem"), base_url
+
+
+def test_es_a_is_valid_with_the_services_unreachable(
+        unreachable: tuple[dict[str, Path], Path, str]) -> None:
+    """Its DSS proves it: the same verdict as --offline, and the report says what failed."""
+    paths, root_pem, base_url = unreachable
+    result = CliRunner().invoke(root, ["verify", str(paths["ES_A"]), "--trust", str(root_pem),
+                                       "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Verdict: valid [valid]" in result.output
+    assert "Level: B-LTA" in result.output
+    assert f"revocation services unreachable: {base_url}/" in result.output
+    assert "(connection refused)" in result.output
+
+
+def test_es_t_with_the_services_unreachable_is_try_later(
+        unreachable: tuple[dict[str, Path], Path, str]) -> None:
+    paths, root_pem, base_url = unreachable
+    result = CliRunner().invoke(root, ["verify", str(paths["ES_T"]), "--trust", str(root_pem),
+                                       "--format", "json"])
+    assert result.exit_code == 1, result.output
+    document = json.loads(result.stdout)["documents"][0]
+    assert (document["verdict"], document["subindication"]) == ("indeterminate", "TRY_LATER")
+    assert base_url in document["reason"]
+    assert [u["reason"] for u in document["unreachable"]] == ["connection refused"] * len(
+        document["unreachable"])
+    assert document["unreachable"]

@@ -14,6 +14,7 @@ KEYS = (
     + [f"revocation.{s}" for s in ("good", "revoked", "unknown", "not-checked")]
     + [f"source.{s}" for s in ("dss", "supplied", "fetched", "signature")]
     + [f"ref.{k}" for k in ("validation", "signature-timestamp", "document-timestamp")]
+    + ["unreachable", "unreachable-title", "unreachable-note"]
 )
 
 

@@ -11,6 +11,7 @@ from verify.report import (
     CertSummary,
     DocumentReport,
     RevocationSummary,
+    ServiceFailure,
     SignatureFinding,
     TimestampFinding,
     VerificationRun,
@@ -29,8 +30,13 @@ def _chain(chain: tuple[CertSummary, ...]) -> list[dict[str, Any]]:
              "sha256": c.sha256} for c in chain]
 
 
+def _unreachable(failures: tuple[ServiceFailure, ...]) -> list[dict[str, str]]:
+    return [{"url": f.url, "kind": f.kind, "reason": f.reason} for f in failures]
+
+
 def _revocation(r: RevocationSummary) -> dict[str, Any]:
-    return {"status": r.status, "sources": list(r.sources), "revoked_at": _time(r.revoked_at)}
+    return {"status": r.status, "sources": list(r.sources), "revoked_at": _time(r.revoked_at),
+            "unreachable": _unreachable(r.unreachable)}
 
 
 def _signature(s: SignatureFinding) -> dict[str, Any]:
@@ -68,6 +74,7 @@ def to_document(d: DocumentReport) -> dict[str, Any]:
         "required": d.required.value if d.required else None,
         "requirement_met": d.requirement_met, "ok": d.ok,
         "indication": d.indication, "subindication": d.subindication, "reason": d.reason,
+        "unreachable": _unreachable(d.unreachable),
         "validated_at": _time(d.validated_at),
         "best_signature_time": _time(d.best_signature_time),
         "renewal_due": _time(d.renewal_due),

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 
-from verify.formats.view import Matrix, build_matrix, format_time, revocation_text
+from verify.formats.view import (
+    Matrix,
+    build_matrix,
+    format_time,
+    revocation_text,
+    unreachable_text,
+)
 from verify.messages import Lang, message
 from verify.report import (
     CertSummary,
@@ -115,6 +121,9 @@ def _document(d: DocumentReport, *, lang: Lang) -> list[str]:
     ]
     if d.reason:
         lines.append(f"  {m('reason')}: {d.reason}")
+    if d.unreachable:
+        lines.append(f"  {m('unreachable-title')}: {unreachable_text(d.unreachable)}")
+        lines.append(f"    ({m('unreachable-note')})")
     if d.signatures:
         best = format_time(d.best_signature_time, lang=lang)
         lines.append(f"  {m('best-signature-time')}: {best}")

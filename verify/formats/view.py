@@ -20,6 +20,7 @@ from verify.report import (
     CellStatus,
     DocumentReport,
     RevocationSummary,
+    ServiceFailure,
     SignatureFinding,
     TimestampFinding,
     Verdict,
@@ -40,6 +41,7 @@ __all__ = [
     "build_view",
     "format_time",
     "revocation_text",
+    "unreachable_text",
 ]
 
 #: How a value should look: ``ok`` (passed), ``bad`` (failed or unknown), ``plain``.
@@ -151,11 +153,20 @@ def _indication(indication: str, subindication: str | None) -> str:
     return indication + (f" / {subindication}" if subindication else "")
 
 
+def unreachable_text(failures: tuple[ServiceFailure, ...]) -> str:
+    """``http://…/ocsp (connection refused), …``: the services that could not be asked."""
+    return ", ".join(f"{f.url} ({f.reason})" for f in failures)
+
+
 def revocation_text(r: RevocationSummary, *, lang: Lang) -> str:
-    """``not revoked [embedded (DSS)]``: the status and where the evidence came from."""
+    """``not revoked [embedded (DSS)]``: the status and where the evidence came from, then
+    the services that could not be reached, if any."""
     sources = ", ".join(message(f"source.{s}", lang=lang) for s in r.sources) \
         or message("none", lang=lang)
-    return f"{message(f'revocation.{r.status}', lang=lang)} [{sources}]"
+    text = f"{message(f'revocation.{r.status}', lang=lang)} [{sources}]"
+    if r.unreachable:
+        text += f"; {message('unreachable', lang=lang)}: {unreachable_text(r.unreachable)}"
+    return text
 
 
 def build_matrix(d: DocumentReport, *, lang: Lang) -> Matrix | None:
@@ -245,6 +256,9 @@ def _fields(d: DocumentReport, *, lang: Lang) -> tuple[Field, ...]:
                             _status(d.requirement_met)))
     if d.reason:
         fields.append(Field(m("reason"), (d.reason,), "bad"))
+    if d.unreachable:
+        fields.append(Field(m("unreachable-title"), (
+            *(unreachable_text((f,)) for f in d.unreachable), m("unreachable-note"))))
     if d.signatures:
         fields.append(Field(m("best-signature-time"),
                             (format_time(d.best_signature_time, lang=lang),)))
