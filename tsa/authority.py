@@ -2,7 +2,7 @@
 
 Pure protocol, no transport: :mod:`tsa.http` and :mod:`tsa.client` are thin
 adapters over :meth:`TimeStampAuthority.respond`.  Unlike pyHanko's
-``DummyTimeStamper`` (test-only), this authority checks what it is asked:
+test-only dummy time stamper, this authority checks what it is asked:
 the request version, the digest algorithm and imprint length, the policy and
 extensions, and honours ``certReq``.  Every refusal is a ``rejection`` response
 with the RFC's ``PKIFailureInfo`` and a status string, never an exception.

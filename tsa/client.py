@@ -3,7 +3,7 @@
 :class:`EmbeddedTimeStamper` is the product's default TSA.  It subclasses
 pyHanko's ``TimeStamper`` and overrides only the transport
 (``async_request_tsa_response``), the way pyHanko's test-only
-``DummyTimeStamper`` does; the request building, nonce check and token
+dummy time stamper does; the request building, nonce check and token
 extraction stay pyHanko's.  Unlike the dummy, every request goes through
 :class:`tsa.authority.TimeStampAuthority`'s checks.  :class:`HttpTimeStamper`
 is pyHanko's HTTP client made to read RFC 3161 rejections, for a TSA reached

@@ -18,13 +18,12 @@ from verify_samples import (
     base_pdf,
     incremental_samples,
     make_crls,
+    product_signed,
     sign,
     sign_with_wrong_imprint,
     tamper_samples,
 )
 
-from pdfsign.signing import Level as SigningLevel
-from pdfsign.signing import load_signer, sign_pdf, signing_services
 from tsa import EmbeddedTimeStamper
 from tsa.pki import Pki
 from tsa.services import PkiServices
@@ -39,17 +38,6 @@ from verify import (
 )
 
 
-def _product_signed(pki: Pki, at: dt.datetime) -> dict[str, bytes]:
-    services = signing_services(pki_dir=pki.directory, state_dir=None)
-    entry = pki.signer("staff")
-    signer = load_signer(entry.p12, entry.pin)
-    return {name: sign_pdf(base_pdf(), signer=signer, level=level,
-                           timestamper=services.timestamper,
-                           validation_context_factory=services.validation_context, at=at,
-                           field_name="Signature1", reason="保証書の発行", location=None)
-            for name, level in (("es-t", SigningLevel.ES_T), ("es-a", SigningLevel.ES_A))}
-
-
 @pytest.fixture(scope="session")
 def samples(pki: Pki, pki_services: PkiServices,
             tmp_path_factory: pytest.TempPathFactory) -> SampleSet:
@@ -57,7 +45,7 @@ def samples(pki: Pki, pki_services: PkiServices,
     directory = tmp_path_factory.mktemp("verify-samples")
     at = dt.datetime.now(dt.UTC)
     crls = make_crls(pki, at)
-    files = _product_signed(pki, at)
+    files = product_signed(pki, at)
     stamper = EmbeddedTimeStamper(pki_services.authority)
     for name in ("revoked", "expired", "untrusted"):
         files[name] = sign(base_pdf(), pki, signer=name, lta=False, at=at, crls=crls,

@@ -31,10 +31,8 @@ from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed,
 from pyhanko.sign.validation.ades import AdESBasicValidationResult, ValidationObjectSet
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.errors import CRLFetchError
-from verify_samples import base_pdf, make_crls, sign, tamper_samples
+from verify_samples import base_pdf, make_crls, product_signed, sign, tamper_samples
 
-from pdfsign.signing import Level as SigningLevel
-from pdfsign.signing import load_signer, sign_pdf, signing_services
 from tsa.http import create_app
 from tsa.pki import Pki, generate_pki
 from tsa.services import PkiServices
@@ -68,18 +66,6 @@ def _closed_port() -> int:
     return port
 
 
-def _product_signed(pki: Pki, at: dt.datetime) -> dict[str, bytes]:
-    """ES-T and ES-A signed by ``pdfsign.signing`` (in-process revocation services)."""
-    services = signing_services(pki_dir=pki.directory, state_dir=None)
-    entry = pki.signer("staff")
-    signer = load_signer(entry.p12, entry.pin)
-    return {name: sign_pdf(base_pdf(), signer=signer, level=level,
-                           timestamper=services.timestamper,
-                           validation_context_factory=services.validation_context, at=at,
-                           field_name="Signature1", reason="保証書の発行", location=None)
-            for name, level in (("es-t", SigningLevel.ES_T), ("es-a", SigningLevel.ES_A))}
-
-
 def _with_dss_crls(pdf: bytes, pki: Pki, crls: dict[str, bytes]) -> bytes:
     """``pdf`` with a DSS holding ``crls`` and the issuing CA: B-LT data added after signing
     (pyHanko rightly refuses to sign, and so to embed data, for a revoked certificate)."""
@@ -106,7 +92,7 @@ def down(tmp_path_factory: pytest.TempPathFactory) -> _Pki:
     folder = tmp_path_factory.mktemp("down-pki")
     at = dt.datetime.now(dt.UTC)
     pki = generate_pki(folder / "pki", at=at, base_url=base_url)
-    files = _product_signed(pki, at)
+    files = product_signed(pki, at)
     files["tampered-es-a"] = tamper_samples(files["es-a"])["tampered-bytes"]
     files["revoked"] = sign(base_pdf(), pki, signer="revoked", lta=False, at=at, crls={})
     crls = make_crls(pki, at)

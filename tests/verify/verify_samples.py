@@ -28,10 +28,12 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator import ValidationContext
 
+from pdfsign.signing import Level as SigningLevel
+from pdfsign.signing import load_signer, sign_pdf, signing_services
 from tsa.pki import Pki
 
-__all__ = ["EXPECTED", "SampleSet", "base_pdf", "incremental_samples", "make_crls", "sign",
-           "sign_with_wrong_imprint", "tamper_samples"]
+__all__ = ["EXPECTED", "SampleSet", "base_pdf", "incremental_samples", "make_crls",
+           "product_signed", "sign", "sign_with_wrong_imprint", "tamper_samples"]
 
 
 #: What each sample must be judged: name → (verdict, level).
@@ -263,3 +265,15 @@ def sign_with_wrong_imprint(pdf: bytes, pki: Pki, *, at: dt.datetime) -> bytes:
     out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=cms_signer,
                            timestamper=stamper)
     return out.getvalue()
+
+
+def product_signed(pki: Pki, at: dt.datetime) -> dict[str, bytes]:
+    """ES-T and ES-A signed by ``pdfsign.signing`` (in-process revocation services)."""
+    services = signing_services(pki_dir=pki.directory, state_dir=None)
+    entry = pki.signer("staff")
+    signer = load_signer(entry.p12, entry.pin)
+    return {name: sign_pdf(base_pdf(), signer=signer, level=level,
+                           timestamper=services.timestamper,
+                           validation_context_factory=services.validation_context, at=at,
+                           field_name="Signature1", reason="保証書の発行", location=None)
+            for name, level in (("es-t", SigningLevel.ES_T), ("es-a", SigningLevel.ES_A))}
