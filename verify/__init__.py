@@ -7,6 +7,7 @@ from verify.batch import default_workers, expand_paths, iter_reports, verify_pat
 from verify.document import verify_pdf
 from verify.errors import TrustInputError, UnreadablePathError, VerifyError
 from verify.report import (
+    LEVEL_NAMES,
     SCHEMA_VERSION,
     CellStatus,
     DocumentReport,
@@ -20,6 +21,7 @@ from verify.report import (
 from verify.trust import TrustSettings, load_trust_settings
 
 __all__ = [
+    "LEVEL_NAMES",
     "SCHEMA_VERSION",
     "CellStatus",
     "DocumentReport",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = [
+    "LEVEL_NAMES",
     "SCHEMA_VERSION",
     "CellStatus",
     "CertSummary",
@@ -68,6 +69,23 @@ class Level(enum.Enum):
     def rank(self) -> int:
         """Position in the order B-B < B-T < B-LT < B-LTA."""
         return list(Level).index(self)
+
+    @classmethod
+    def named(cls, name: str) -> Level:
+        """The level a ``--require`` name asks for: a baseline level, or ES-T (B-T) / ES-A (B-LTA).
+
+        :raises ValueError: an unknown name.
+        """
+        try:
+            return _LEVEL_NAMES[name.upper()]
+        except KeyError:
+            raise ValueError(f"unknown level {name!r} (one of {', '.join(LEVEL_NAMES)})") from None
+
+
+#: Every name :meth:`Level.named` accepts: the product's ES-T/ES-A and the PAdES baseline names.
+_LEVEL_NAMES: dict[str, Level] = {"ES-T": Level.B_T, "ES-A": Level.B_LTA,
+                                  **{level.value: level for level in Level}}
+LEVEL_NAMES: tuple[str, ...] = tuple(_LEVEL_NAMES)
 
 
 class CellStatus(enum.Enum):

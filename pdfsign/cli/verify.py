@@ -12,12 +12,15 @@ from pathlib import Path
 import click
 
 from pdfsign.atomic import write_atomically
+from pdfsign.cli._home import parse_instant
 from pdfsign.cli._signer import open_signer
 from pdfsign.config import Settings
+from pdfsign.errors import InputError
 from pdfsign.render import render_report_html, render_report_pdf
 from pdfsign.signing import Level as SigningLevel
 from pdfsign.signing import sign_pdf, signing_services_from
 from verify import (
+    LEVEL_NAMES,
     DocumentReport,
     Level,
     TrustInputError,
@@ -41,8 +44,6 @@ from verify.messages import Lang, message
 
 __all__ = ["verify"]
 
-_REQUIRE = {"ES-T": Level.B_T, "ES-A": Level.B_LTA, "B-B": Level.B_B, "B-T": Level.B_T,
-            "B-LT": Level.B_LT, "B-LTA": Level.B_LTA}
 
 
 class _Time(click.ParamType[dt.datetime]):
@@ -55,12 +56,11 @@ class _Time(click.ParamType[dt.datetime]):
         if isinstance(value, dt.datetime):
             return value
         try:
-            parsed = dt.datetime.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO 8601 time", param, ctx)
-        if parsed.tzinfo is None:
-            self.fail(f"{value!r} has no time zone (add Z or +09:00)", param, ctx)
-        return parsed.astimezone(dt.UTC)
+            parsed = parse_instant(str(value), field="--at", naive_zone=None)
+        except InputError as exc:  # verify's contract: bad options are usage errors (exit 2)
+            self.fail(exc.message, param, ctx)
+        assert parsed is not None
+        return parsed
 
 
 def _render(run: VerificationRun, fmt: str, lang: Lang, *, at: dt.datetime) -> bytes:
@@ -156,7 +156,8 @@ _File = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--ocsp", multiple=True, type=_File, help="Extra OCSP response file(s), DER.")
 @click.option("--offline", is_flag=True, help="Never fetch revocation data from the network.")
 @click.option("--at", "at", type=_Time(), help="Validation time instead of now (ISO 8601).")
-@click.option("--require", type=click.Choice(list(_REQUIRE)), help="Minimum level to pass.")
+@click.option("--require", type=click.Choice(LEVEL_NAMES, case_sensitive=False),
+              help="Minimum level to pass.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report here instead of standard output.")
@@ -185,7 +186,7 @@ def verify(paths: tuple[Path, ...], trust: tuple[Path, ...], crl: tuple[Path, ..
         settings = load_trust_settings(trust=trust, crls=crl, ocsps=ocsp, offline=offline)
         files = list(expand_paths(paths))
         reports = iter_reports(files, settings=settings, at=at or now,
-                               require=_REQUIRE[require] if require else None,
+                               require=Level.named(require) if require else None,
                                workers=jobs or default_workers())
         run = _collect(reports, total=len(files), fmt=fmt, lang=lang, output=output,
                        progress=progress, at=at or now)
