@@ -10,7 +10,6 @@ with the version it produced, so running the same batch again issues nothing twi
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import logging
 import multiprocessing
@@ -23,6 +22,7 @@ from typing import Any
 
 from pdfsign import issuing
 from pdfsign.config import Settings
+from pdfsign.documents import content_digest
 from pdfsign.errors import InputError, describe
 
 __all__ = ["BatchRow", "BatchSummary", "RowResult", "read_rows", "run_batch"]
@@ -160,8 +160,7 @@ def _row(line: int, value: object) -> BatchRow:
     if not isinstance(value, dict):
         return BatchRow(line, None, f"line-{line}", "a row must be a JSON object")
     explicit = value.pop("idempotency_key", None)
-    canonical = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    key = str(explicit) if explicit else hashlib.sha256(canonical.encode()).hexdigest()
+    key = str(explicit) if explicit else content_digest(value)
     return BatchRow(line, value, key)
 
 

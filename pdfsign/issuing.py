@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import io
 import json
 from collections.abc import Mapping
@@ -30,6 +29,7 @@ from pdfsign.documents import (
     InvalidationNotice,
     Invoice,
     TestSlip,
+    content_digest,
     parse_code,
     parse_document,
 )
@@ -122,7 +122,7 @@ def file_id_for(document: Document) -> str:
         return document.file_id.stem
     if isinstance(document, TestSlip):
         return f"TS_{document.association.code}_{document.bank.code}{document.branch.code}"
-    digest = hashlib.sha256(repr(document).encode()).hexdigest()[:12]
+    digest = content_digest(document)[:12]
     if isinstance(document, Invoice):
         number = "".join(c for c in (document.invoice_number or "") if c.isalnum())
         tail = number or f"{document.issue_date:%Y%m%d}_{digest}"

@@ -12,6 +12,7 @@ from pdfsign.documents.invoice import Invoice, InvoiceLine, RateTotal, check_reg
 from pdfsign.documents.kinds import DocumentKind
 from pdfsign.documents.parsing import (
     Document,
+    content_digest,
     json_schema,
     load_data,
     parse_document,
@@ -38,6 +39,7 @@ __all__ = [
     "UserId",
     "check_registration_number",
     "json_schema",
+    "content_digest",
     "load_data",
     "parse_code",
     "parse_document",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +18,8 @@ from pdfsign.documents.kinds import DocumentKind
 from pdfsign.documents.test_slip import TestSlip
 from pdfsign.errors import InputError
 
-__all__ = ["Document", "json_schema", "load_data", "parse_document", "parse_kind"]
+__all__ = ["Document", "content_digest", "json_schema", "load_data", "parse_document",
+           "parse_kind"]
 
 #: Any document pdfsign renders.
 Document = GuaranteeCertificate | TestSlip | InvalidationNotice | Invoice | DelegationLetter
@@ -111,3 +114,17 @@ def json_schema(kind: DocumentKind | str) -> JsonSchema:
         "title": f"{kind.title_ja} ({kind.value})",
         **body,
     }
+
+
+def content_digest(value: object) -> str:
+    """SHA-256 (hex) of ``value``'s canonical JSON: the same content always gives the same digest.
+
+    Keys are sorted and dates written in ISO form, so neither key order nor a change of
+    ``repr`` moves a file ID or an idempotency key derived from it.  ``value`` is document
+    data (a mapping) or a document (a dataclass, taken field by field).
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    canonical = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                           default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -36,11 +36,6 @@ class Database:
     #: For writes: on SQLite every transaction begins ``IMMEDIATE``.
     write_engine: Engine
 
-    @property
-    def is_sqlite(self) -> bool:
-        """Whether row locks are emulated by SQLite's database-wide write lock."""
-        return self.engine.dialect.name == "sqlite"
-
     def dispose(self) -> None:
         """Close pooled connections (e.g. before forking worker processes)."""
         self.engine.dispose()
