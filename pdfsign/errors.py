@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from tsa.errors import PkiError, TsaError
+from tsa.errors import PkiError, PkiWriteError, TsaError
 from verify.errors import VerifyError
 
 __all__ = [
@@ -134,6 +134,8 @@ def describe(exc: BaseException) -> Problem | None:
     """
     if isinstance(exc, PdfsignError):
         kind: type[PdfsignError] = type(exc)
+    elif isinstance(exc, PkiWriteError):
+        kind = WriteError
     elif isinstance(exc, PkiError):
         kind = ConfigurationError
     elif isinstance(exc, TsaError):

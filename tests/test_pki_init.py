@@ -13,7 +13,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 from pyhanko.sign.signers import SimpleSigner
 
 from pdfsign.cli import root
-from tsa.errors import PkiError
+from tsa.errors import PkiError, PkiWriteError
 from tsa.pki import DEFAULT_TEST_PIN, generate_pki, load_pki
 
 AT = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -100,3 +100,10 @@ def test_cli_init_into_an_unwritable_place_is_a_write_error(tmp_path: Path) -> N
     assert result.exit_code == 11
     assert f"error: {blocker / 'pki'}" in result.stderr
     assert "cannot write the PKI folder: Not a directory" in result.stderr
+
+
+def test_generate_into_an_unwritable_place_raises_pki_write_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    with pytest.raises(PkiWriteError, match="cannot write the PKI folder"):
+        generate_pki(blocker / "pki", at=AT)

@@ -7,7 +7,7 @@ codes and HTTP statuses through :func:`pdfsign.errors.describe`.
 
 from __future__ import annotations
 
-__all__ = ["PkiError", "TsaError"]
+__all__ = ["PkiError", "PkiWriteError", "TsaError"]
 
 
 class TsaError(Exception):
@@ -25,3 +25,7 @@ class TsaError(Exception):
 
 class PkiError(TsaError):
     """The PKI folder is missing, incomplete, or a key cannot be opened."""
+
+
+class PkiWriteError(PkiError):
+    """The PKI folder cannot be written (permissions, disk full, a file in the way)."""

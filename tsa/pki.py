@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-from tsa.errors import PkiError
+from tsa.errors import PkiError, PkiWriteError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -258,7 +258,19 @@ def generate_pki(
     untrusted (foreign root) signer, for the verification tests.
 
     :param at: the generation time; validity periods are counted from it.
+    :raises PkiWriteError: the folder or one of its files cannot be written.
     """
+    try:
+        return _generate(directory, at=at, key_type=key_type, pin=pin, base_url=base_url,
+                         policy_oid=policy_oid)
+    except OSError as exc:
+        raise PkiWriteError(f"cannot write the PKI folder: {exc.strerror}",
+                            field=str(exc.filename or directory)) from None
+
+
+def _generate(directory: Path, *, at: dt.datetime, key_type: KeyType, pin: str, base_url: str,
+              policy_oid: str) -> Pki:
+    """:func:`generate_pki` itself, free to raise ``OSError``."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "signers").mkdir(exist_ok=True)
     start = at - dt.timedelta(days=1)

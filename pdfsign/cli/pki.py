@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from pdfsign.cli._home import emit
-from pdfsign.errors import WriteError
 from tsa.pki import DEFAULT_BASE_URL, DEFAULT_TEST_PIN, generate_pki
 
 __all__ = ["pki"]
@@ -30,13 +29,9 @@ def pki() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def init(directory: Path, key_type: str, pin: str, base_url: str, as_json: bool) -> None:
     """Write a complete test PKI (root, issuing CA, TSA, OCSP, signers) into DIRECTORY."""
-    try:
-        created = generate_pki(directory, at=dt.datetime.now(dt.UTC),
-                               key_type=key_type,  # type: ignore[arg-type]
-                               pin=pin, base_url=base_url)
-    except OSError as exc:  # tsa.pki writes plain files; an unwritable folder is not a bug
-        raise WriteError(f"cannot write the PKI folder: {exc.strerror}",
-                         field=str(exc.filename or directory)) from None
+    created = generate_pki(directory, at=dt.datetime.now(dt.UTC),
+                           key_type=key_type,  # type: ignore[arg-type]
+                           pin=pin, base_url=base_url)
     emit(as_json, {"directory": str(directory), "key_type": key_type,
                    "signers": sorted(created.signers)},
          f"test PKI written to {directory} ({len(created.signers)} signers, {key_type})")
