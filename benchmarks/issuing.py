@@ -164,13 +164,22 @@ def measure_issuing(bench: Workbench, results: Results, *, count: int, at: datet
 
 
 def measure_issue_baseline(bench: Workbench, results: Results, *, count: int, at: datetime,
-                           base_url: str, workers: int = 2) -> None:
+                           base_url: str) -> None:
     """Record ``issue_cli_docs_per_s``: render here, sign with ``pyhanko sign addsig`` in a new
-    process per document (B-LTA, our HTTP TSA), store in a registry — ``workers`` at a time.
+    process per document (B-LTA, our HTTP TSA), store in a registry, one document after the
+    other (a script looping over the batch); and ``issue_cli_parallel_docs_per_s``, the same
+    2 at a time.
 
     :param base_url: the PKI's HTTP services (TSA, and the CRL/OCSP the certificates name).
     """
-    folder = bench.folder("issue-cli")
+    for key, workers in (("issue_cli_docs_per_s", 1), ("issue_cli_parallel_docs_per_s", 2)):
+        _issue_with_cli(bench, results, key, count=count, at=at, base_url=base_url,
+                        workers=workers)
+
+
+def _issue_with_cli(bench: Workbench, results: Results, key: str, *, count: int, at: datetime,
+                    base_url: str, workers: int) -> None:
+    folder = bench.folder(f"issue-cli-{workers}")
     registry = open_registry(folder / "registry", at=at)
     pin_file = bench.pin_file()
 
@@ -188,7 +197,7 @@ def measure_issue_baseline(bench: Workbench, results: Results, *, count: int, at
     run = run_parallel([functools.partial(job, i) for i in range(count)], workers=workers)
     registry.db.dispose()
     per_doc = Summary.of(run.durations)
-    results.record("issue_cli_docs_per_s", run.per_second,
+    results.record(key, run.per_second,
                    note=f"{count} documents, {workers} at a time; per document median "
                         f"{per_doc.median:.2f} s (min {per_doc.minimum:.2f}, "
                         f"max {per_doc.maximum:.2f})")

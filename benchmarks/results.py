@@ -94,8 +94,8 @@ class Results:
         found = self._measured.get(key)
         if found is None:
             reason = self._missing.get(key, "this group was not run")
-            return f"{key:<24} not measured: {reason}"
-        text = f"{key:<24} {found.value:>10.1f}"
+            return f"{key:<32} not measured: {reason}"
+        text = f"{key:<32} {found.value:>8.1f}"
         if found.summary is not None and found.summary.count > 1:
             text += (f"  (median of {found.summary.count}; min {found.summary.minimum:.1f},"
                      f" max {found.summary.maximum:.1f})")

@@ -195,9 +195,12 @@ def _run_group(group: _Group, results: Results) -> None:
 
 def _ratios(results: Results) -> None:
     """The speed-ups against the baselines measured in the same run."""
-    for key, ours, theirs in (("issue_speedup_vs_cli", "issue_docs_per_s", "issue_cli_docs_per_s"),
-                              ("verify_speedup_vs_cli", "verify_files_per_s",
-                               "verify_cli_files_per_s")):
+    for key, ours, theirs in (
+            ("issue_speedup_vs_cli", "issue_docs_per_s", "issue_cli_docs_per_s"),
+            ("issue_speedup_vs_parallel_cli", "issue_docs_per_s", "issue_cli_parallel_docs_per_s"),
+            ("verify_speedup_vs_cli", "verify_files_per_s", "verify_cli_files_per_s"),
+            ("verify_speedup_vs_parallel_cli", "verify_files_per_s",
+             "verify_cli_parallel_files_per_s")):
         a, b = results.get(ours), results.get(theirs)
         if a is not None and b:
             results.record(key, a / b, note=f"{ours} / {theirs}")

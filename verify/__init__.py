@@ -18,6 +18,7 @@ from verify.report import (
     Verdict,
     VerificationRun,
 )
+from verify.revocation_cache import RevocationCache
 from verify.trust import TrustSettings, load_trust_settings
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "CellStatus",
     "DocumentReport",
     "Level",
+    "RevocationCache",
     "ServiceFailure",
     "SignatureFinding",
     "TimestampFinding",

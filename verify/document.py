@@ -32,6 +32,7 @@ from verify.report import (
     TimestampFinding,
     Verdict,
 )
+from verify.revocation_cache import RevocationCache
 from verify.signatures import SignatureContext, check_signature
 from verify.timestamps import TimestampInput, check_timestamp, tst_time
 from verify.trust import TrustSettings, archival_validation_spec, pdf_validation_spec
@@ -183,9 +184,10 @@ def _specs(settings: TrustSettings, evidence: Evidence) -> tuple[
 
 
 async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature], *,
-                         settings: TrustSettings, at: datetime) -> tuple[
+                         settings: TrustSettings, at: datetime,
+                         cache: RevocationCache | None) -> tuple[
         tuple[SignatureFinding, ...], tuple[TimestampFinding, ...], tuple[ReferenceTime, ...]]:
-    evidence = read_evidence(reader, settings)
+    evidence = read_evidence(reader, settings, cache)
     spec, archival = _specs(settings, evidence)
     # the same without fetching: the fallback when a revocation service is down
     local, local_archival = _specs(dataclasses.replace(settings, offline=True), evidence)
@@ -218,13 +220,16 @@ async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature]
 
 
 def verify_pdf(data: bytes, *, path: str, settings: TrustSettings, at: datetime,
-               require: Level | None = None) -> DocumentReport:
+               require: Level | None = None,
+               revocation_cache: RevocationCache | None = None) -> DocumentReport:
     """Verify one PDF given as bytes.
 
     :param path: how the report names the file.
     :param settings: trust anchors and revocation data.
     :param at: the validation time (tz-aware; "now" at the CLI, or ``--at``).
     :param require: the level the file must reach to count as ok (``--require``).
+    :param revocation_cache: CRLs and OCSP responses fetched for other files, reused while
+        valid (see :mod:`verify.revocation_cache`); ``None`` fetches everything anew.
     :return: the report; never raises for a broken file.
     """
     def report(problem: Problem | None, sigs: tuple[SignatureFinding, ...] = (),
@@ -246,7 +251,8 @@ def verify_pdf(data: bytes, *, path: str, settings: TrustSettings, at: datetime,
         if not [s for s in sigs if s.sig_object_type == "/Sig"]:
             return report(structural or Problem(
                 Verdict.NOT_SIGNED, "no signature field holds a signature (/Sig)"))
-        found = asyncio.run(_verify_signed(reader, sigs, settings=settings, at=at))
+        found = asyncio.run(_verify_signed(reader, sigs, settings=settings, at=at,
+                                           cache=revocation_cache))
     except _PARSE_ERRORS as exc:
         return report(Problem(Verdict.MALFORMED, f"cannot parse the PDF: {exc}"))
     return report(structural, *found)

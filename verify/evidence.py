@@ -31,6 +31,7 @@ from pyhanko_certvalidator.path import ValidationPath
 
 from verify.fetching import DocumentFetcherBackend, online_or_local
 from verify.report import CellStatus, CertSummary, RevocationSummary, ServiceFailure
+from verify.revocation_cache import RevocationCache
 from verify.trust import TrustSettings
 
 __all__ = ["Evidence", "cert_summary", "chain_of", "read_evidence", "revocation_of", "validity_at"]
@@ -46,9 +47,13 @@ class Evidence:
     dss_ocsps: tuple[ocsp.OCSPResponse, ...]
     #: The document's fetchers (see :mod:`verify.fetching`); unused when offline.
     fetcher_backend: DocumentFetcherBackend = field(default_factory=DocumentFetcherBackend)
-    #: Each matrix cell computed once: (certificate, the signature's certificates, time) →
-    #: status.  Same inputs, same evidence, same fetchers: the same answer, asked once.
-    cells: dict[tuple[bytes, frozenset[bytes], datetime], CellStatus] = field(
+    #: Each matrix cell computed once: (certificate, time) → status.  Same certificate,
+    #: same evidence, same fetchers: the same answer, asked once.
+    cells: dict[tuple[bytes, datetime], CellStatus] = field(
+        default_factory=dict, repr=False, compare=False)
+    #: One validation context per (reference time, fetching allowed): the cells of one
+    #: column share the paths and revocation checks they have in common (a CA, its CRL).
+    contexts: dict[tuple[datetime, bool], ValidationContext] = field(
         default_factory=dict, repr=False, compare=False)
 
     @property
@@ -62,20 +67,23 @@ class Evidence:
         return None if self.settings.offline else self.fetcher_backend
 
 
-def read_evidence(reader: PdfFileReader, settings: TrustSettings) -> Evidence:
+def read_evidence(reader: PdfFileReader, settings: TrustSettings,
+                  cache: RevocationCache | None = None) -> Evidence:
     """Collect the certificates, CRLs and OCSP responses of the DSS (ISO 32000-2 §12.8.4.3).
 
+    :param cache: revocation data fetched for the run's other documents, still valid.
     :return: the evidence of this document, with fetchers of its own.
     """
+    backend = DocumentFetcherBackend(cache=cache)
     try:
         dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
-        return Evidence(settings, (), (), ())
+        return Evidence(settings, (), (), (), backend)
     crls = tuple(crl.CertificateList.load(ref.get_object().read_data(DecodePurpose.CRL))
                  for ref in dss.crls)
     ocsps = tuple(ocsp.OCSPResponse.load(
         ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE)) for ref in dss.ocsps)
-    return Evidence(settings, tuple(dss.load_certs()), crls, ocsps)
+    return Evidence(settings, tuple(dss.load_certs()), crls, ocsps, backend)
 
 
 def cert_summary(cert: x509.Certificate) -> CertSummary:
@@ -97,24 +105,37 @@ def chain_of(path: ValidationPath | None, leaf: x509.Certificate) -> tuple[CertS
 
 def _context(evidence: Evidence, extra_certs: list[x509.Certificate],
              at: datetime, *, fetch: bool) -> ValidationContext:
+    """The document's validation context for ``at``, knowing ``extra_certs`` too.
+
+    Certificates a signature or token carries are added to the one context of the column,
+    so a cell may build its path with certificates from elsewhere in the same PDF — as the
+    DSS, which holds them all, already allows.
+    """
     settings = evidence.settings
-    return ValidationContext(
-        trust_roots=list(settings.roots), other_certs=[*extra_certs, *evidence.dss_certs],
-        crls=[*settings.crls, *evidence.dss_crls], ocsps=[*settings.ocsps, *evidence.dss_ocsps],
-        moment=at, allow_fetching=fetch and not settings.offline, retroactive_revinfo=True,
-        revocation_mode="hard-fail", fetcher_backend=evidence.fetcher_backend)
+    fetching = fetch and not settings.offline
+    context = evidence.contexts.get((at, fetching))
+    if context is None:
+        context = ValidationContext(
+            trust_roots=list(settings.roots), other_certs=list(evidence.dss_certs),
+            crls=[*settings.crls, *evidence.dss_crls],
+            ocsps=[*settings.ocsps, *evidence.dss_ocsps], moment=at, allow_fetching=fetching,
+            retroactive_revinfo=True, revocation_mode="hard-fail",
+            fetcher_backend=evidence.fetcher_backend)
+        evidence.contexts[(at, fetching)] = context
+    context.certificate_registry.register_multiple(extra_certs)  # type: ignore[no-untyped-call]
+    return context
 
 
 async def validity_at(cert: x509.Certificate, extra_certs: list[x509.Certificate], *,
                       evidence: Evidence, at: datetime) -> CellStatus:
     """Whether ``cert`` chains to a trust anchor and is unexpired and unrevoked at ``at``.
 
-    Asked again with the same certificates and time (two timestamps by one TSA), the answer
+    Asked again for the same certificate and time (two timestamps by one TSA), the answer
     computed the first time is returned.
 
     :param extra_certs: certificates carried by the signature itself (CMS ``certificates``).
     """
-    key = (cert.sha256, frozenset(c.sha256 for c in extra_certs), at)
+    key = (cert.sha256, at)
     if key not in evidence.cells:
         evidence.cells[key] = await _validate(cert, extra_certs, evidence=evidence, at=at)
     return evidence.cells[key]

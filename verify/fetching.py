@@ -6,11 +6,13 @@ its own fetchers (pyHanko even opens an aiohttp session per AdES operation), so 
 OCSP response was requested four times per ES-A file.  Sharing one
 :class:`~pyhanko_certvalidator.fetchers.Fetchers` within the document asks each URL once
 (pyhanko-certvalidator remembers failures too); what comes back is judged by every
-validation exactly as before (signature, freshness, validation time).  The scope is one
-document on purpose: pyhanko-certvalidator's fetch budget
+validation exactly as before (signature, freshness, validation time).  The fetchers are one
+document's on purpose: pyhanko-certvalidator's fetch budget
 (:class:`~pyhanko_certvalidator.fetchers.FetchLimits`, against inputs that would make it
-fetch without end) then still applies per document, and nothing fetched for one file is
-reused for another.
+fetch without end) then still applies per document, and a failure is remembered for that
+document only.  Below them, a run's :class:`~verify.revocation_cache.RevocationCache` hands
+the next document the CRLs and OCSP responses fetched successfully for an earlier one, while
+they are valid (their ``nextUpdate``).
 
 A failed fetch is recorded (URL and reason) and then matters: pyhanko-certvalidator in
 hard-fail mode drops the certificate's embedded CRLs and OCSP responses along with the
@@ -38,6 +40,7 @@ from pyhanko_certvalidator.fetchers import CRLFetcher, FetcherBackend, Fetchers,
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from verify.report import ServiceFailure
+from verify.revocation_cache import CachingFetcherBackend, RevocationCache
 
 __all__ = ["DocumentFetcherBackend", "Outcome", "ades_final", "online_or_local",
            "unobtainable_reason"]
@@ -126,8 +129,13 @@ class DocumentFetcherBackend(FetcherBackend):
     left to close when the document's event loop ends.
     """
 
-    def __init__(self, *, per_request_timeout: float = REQUEST_TIMEOUT_S) -> None:
-        inner = RequestsFetcherBackend(per_request_timeout).get_fetchers()
+    def __init__(self, *, per_request_timeout: float = REQUEST_TIMEOUT_S,
+                 cache: RevocationCache | None = None) -> None:
+        """:param cache: CRLs and OCSP responses shared with the run's other documents."""
+        network: FetcherBackend = RequestsFetcherBackend(per_request_timeout)
+        if cache is not None:
+            network = CachingFetcherBackend(network, cache)
+        inner = network.get_fetchers()
         self._failures: list[ServiceFailure] = []
         self._fetchers = Fetchers(
             ocsp_fetcher=_RecordingOCSPFetcher(inner.ocsp_fetcher, self._failures),

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from asn1crypto import pkcs12 as asn1_pkcs12
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
+from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
@@ -51,11 +54,46 @@ def _max_signature_size(key: SigningKey) -> int:
     return content + (2 if content < 128 else 3)
 
 
-class ParsedKeySigner(Signer):  # type: ignore[misc]
-    """A pyHanko :class:`~pyhanko.sign.signers.pdf_cms.Signer` over a parsed RSA or ECDSA key.
+class _EncodedAttribute(CMSAttributeProvider):  # type: ignore[misc]
+    """A signed attribute whose value is the same in every signature, encoded once."""
 
-    Everything but the raw signature (signed attributes, CMS packaging,
-    signature mechanism selection) stays pyHanko's.
+    def __init__(self, attribute_type: str, value: object) -> None:
+        self.attribute_type = attribute_type
+        self._value = value
+
+    async def build_attr_value(self, dry_run: bool = False) -> object:
+        """The value as parsed from its DER: serialising it again costs nothing."""
+        return self._value
+
+
+class _PadesSignedAttributes(SignedAttributeProviderSpec):  # type: ignore[misc]
+    """The signed attributes of a PAdES baseline signature (ETSI EN 319 142-1 §6.3).
+
+    Besides content-type and message-digest, which pyHanko adds, that is only
+    signing-certificate-v2 (RFC 5035): no signing-time, which PAdES forbids (the time
+    is the dictionary's ``/M``), and no CAdES-only extras, which the product never
+    sets.  pyHanko's default builds the same value anew for every signature, copying
+    the issuer name out of the certificate, and then has to re-encode the certificate
+    wherever it appears; that cost about 3 ms a signature.
+    """
+
+    def __init__(self, signing_cert: asn1_x509.Certificate) -> None:
+        value = as_signing_certificate_v2(signing_cert)  # type: ignore[no-untyped-call]
+        self._provider = _EncodedAttribute("signing_certificate_v2",
+                                           tsp.SigningCertificateV2.load(value.dump()))
+
+    def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str
+                              ) -> list[CMSAttributeProvider]:
+        """The constant attributes (the digest-dependent ones are pyHanko's)."""
+        return [self._provider]
+
+
+class ParsedKeySigner(Signer):  # type: ignore[misc]
+    """A pyHanko :class:`~pyhanko.sign.signers.pdf_cms.Signer` over a parsed RSA or ECDSA key,
+    for PAdES signatures.
+
+    Everything but the raw signature and the constant signed attribute (CMS packaging,
+    the digest attributes, signature mechanism selection) stays pyHanko's.
     """
 
     def __init__(self, *, key: SigningKey, cert: x509.Certificate,
@@ -74,6 +112,7 @@ class ParsedKeySigner(Signer):  # type: ignore[misc]
                 [_to_asn1(c) for c in chain]),
             embed_roots=embed_roots,
         )
+        self.signed_attr_prov_spec = _PadesSignedAttributes(self.signing_cert)
         self._key = key
         #: The largest raw signature this key produces (bytes), for sizing the container.
         self.max_signature_size = _max_signature_size(key)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from pdfsign.errors import ConfigurationError
 from tsa import EmbeddedTimeStamper, load_pki
 from tsa.fetchers import embedded_fetcher_backend
 from tsa.services import PkiServices
+from verify.revocation_cache import CachingFetcherBackend, RevocationCache
 
 __all__ = [
     "CLOCK_TOLERANCE",
@@ -108,6 +109,10 @@ class SigningServices:
     fetcher_backend: FetcherBackend | None
     #: The HTTP sessions shared by the TSA client and the fetchers (HTTP mode).
     http_sessions: HttpSessions | None = None
+    #: CRLs and OCSP responses fetched for earlier signatures, reused until their
+    #: ``nextUpdate`` (at most 10 minutes): a batch of a thousand documents by one signer
+    #: asks the responders once, not a thousand times.
+    revocation_cache: RevocationCache = field(default_factory=RevocationCache)
 
     def validation_context(self) -> ValidationContext:
         """A fresh context for one signature: fetching allowed, revocation data required.
@@ -115,13 +120,16 @@ class SigningServices:
         ``require`` mode (RFC 5280 §6.3 for every non-root certificate): an ES-A
         signature must carry revocation data for every certificate of both
         chains, and no signature is made with a certificate whose status is
-        unknown.
+        unknown.  Revocation data comes through :attr:`revocation_cache`: every
+        response is still checked by the context as if just fetched.
         """
-        backend: FetcherBackend | OwnedFetcherBackend | None = self.fetcher_backend
-        if backend is None and self.http_sessions is not None:
+        backend: FetcherBackend | OwnedFetcherBackend | None = None
+        if self.fetcher_backend is not None:
+            backend = CachingFetcherBackend(self.fetcher_backend, self.revocation_cache)
+        elif self.http_sessions is not None:
             # owned: the context's aclose() closes this loop's session
-            backend = OwnedFetcherBackend(AIOHttpFetcherBackend(
-                session=self.http_sessions))  # type: ignore[arg-type]  # a LazySession works
+            backend = OwnedFetcherBackend(CachingFetcherBackend(AIOHttpFetcherBackend(
+                session=self.http_sessions), self.revocation_cache))  # type: ignore[arg-type]
         return ValidationContext(
             trust_roots=list(self.trust_roots),
             allow_fetching=True,

@@ -1,4 +1,5 @@
-"""verify.fetching: one fetch per URL per document, nothing carried from one file to the next.
+"""verify.fetching: one fetch per URL per document; a run's later files reuse what was
+fetched while it is valid, separate calls fetch anew.
 
 A PKI of its own whose certificates point at a counting server on an OS-chosen port of
 127.0.0.1 (the shared server at :3161 cannot say how often it was asked).
@@ -11,6 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -21,7 +23,7 @@ from tsa import EmbeddedTimeStamper
 from tsa.http import create_app
 from tsa.pki import Pki, generate_pki
 from tsa.services import PkiServices
-from verify import Verdict, load_trust_settings, verify_pdf
+from verify import Verdict, load_trust_settings, verify_paths, verify_pdf
 from verify.fetching import DocumentFetcherBackend
 
 
@@ -88,6 +90,19 @@ def test_each_document_asks_the_responder_once(online: _Online) -> None:
     assert online.counting.seen["POST /ocsp"] == 1, online.counting.seen
     assert _verify(online, "staff") is Verdict.VALID
     assert online.counting.seen["POST /ocsp"] == 2, online.counting.seen
+
+
+def test_a_run_asks_the_responder_once_for_all_its_files(online: _Online,
+                                                          tmp_path: Path) -> None:
+    """The run's revocation cache: three files by one signer, one OCSP request."""
+    for n in range(3):
+        (tmp_path / f"staff-{n}.pdf").write_bytes(online.files["staff"])
+    settings = load_trust_settings(trust=[online.pki.path("root.pem")])
+    online.counting.seen.clear()
+    run = verify_paths([tmp_path], settings=settings, at=dt.datetime.now(dt.UTC))
+    assert [d.verdict for d in run.documents] == [Verdict.VALID] * 3
+    assert online.counting.seen["POST /ocsp"] == 1, online.counting.seen
+    assert all(d.signatures[0].revocation.sources == ("fetched",) for d in run.documents)
 
 
 def test_a_fetched_revocation_is_seen(online: _Online) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import socket
 from collections.abc import Callable
 from io import BytesIO
@@ -27,7 +28,14 @@ from pyhanko_certvalidator.fetchers.api import FetcherBackend
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from pdfsign.errors import InputError, SigningError, TimestampError
-from pdfsign.signing import Level, ParsedKeySigner, SigningServices, load_signer, sign_pdf
+from pdfsign.signing import (
+    Level,
+    ParsedKeySigner,
+    SigningServices,
+    load_signer,
+    sign_pdf,
+    signing_services,
+)
 from tsa.fetchers import embedded_fetcher_backend
 from tsa.pki import Pki
 from tsa.services import PkiServices
@@ -248,3 +256,44 @@ def test_signature_embeds_the_signer_chain(signed_samples: SignFn) -> None:
     assert "佐藤 花子" in sig.signer_cert.subject.human_friendly
     subjects = {c.subject.human_friendly for c in sig.other_embedded_certs}
     assert any("Issuing CA" in s for s in subjects)
+
+
+def test_a_second_es_a_gets_its_dss_from_the_revocation_cache(
+        one_page_pdf: bytes, signers: dict[str, ParsedKeySigner], pki: Pki,
+        validation_spec: SpecFn) -> None:
+    """Fresh services: the first signature fetches, the second is served from the cache and
+    still carries every piece of revocation data, so it validates from its DSS alone."""
+    services = signing_services(pki_dir=pki.directory, state_dir=None)
+
+    def sign() -> bytes:
+        return sign_pdf(one_page_pdf, signer=signers["staff"], level=Level.ES_A,
+                        timestamper=services.timestamper,
+                        validation_context_factory=services.validation_context,
+                        at=dt.datetime.now(dt.UTC))
+
+    first = sign()
+    fetched = services.revocation_cache.misses
+    second = sign()
+    assert services.revocation_cache.misses == fetched
+    assert services.revocation_cache.hits > 0
+    dss = [DocumentSecurityStore.read_dss(_reader(pdf)) for pdf in (first, second)]
+    assert [len(d.ocsps) for d in dss] == [len(dss[0].ocsps)] * 2
+    assert dss[0].ocsps
+    assert [len(d.crls) for d in dss] == [len(dss[0].crls)] * 2
+    assert dss[0].crls
+    assert _lta(second, validation_spec(None)) is AdESPassed.OK
+
+
+@pytest.mark.parametrize("signer", SIGNERS)
+def test_signed_attributes_are_the_pades_set(signed_samples: SignFn, one_page_pdf: bytes,
+                                             signer: str) -> None:
+    """content-type, message-digest and signing-certificate-v2 (ETSI EN 319 142-1 §6.3),
+    no signing-time; the certificate reference is the signer's own certificate."""
+    sig = _reader(signed_samples(Level.ES_T, signer, "embedded")).embedded_signatures[0]
+    attrs = sig.signer_info["signed_attrs"]
+    assert sorted(a["type"].native for a in attrs) == [
+        "content_type", "message_digest", "signing_certificate_v2"]
+    ess = find_unique_cms_attribute(attrs, "signing_certificate_v2")["certs"][0]
+    assert ess["cert_hash"].native == hashlib.sha256(sig.signer_cert.dump()).digest()
+    assert ess["issuer_serial"]["serial_number"].native == sig.signer_cert.serial_number
+    assert find_unique_cms_attribute(attrs, "message_digest").native == sig.compute_digest()

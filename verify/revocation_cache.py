@@ -1,0 +1,249 @@
+"""Fetched CRLs and OCSP responses, reused while they are valid.
+
+Every validation fetches the revocation status of every certificate on its paths: for each
+signature made, and for each file verified.  The answer is the same until the issuer
+publishes the next one — a CRL's or OCSP response's ``nextUpdate`` (RFC 5280 §5.1.2.5,
+RFC 6960 §4.2.2.1) — so fetching it again in that window buys nothing.  A
+:class:`RevocationCache` keeps what was fetched and :class:`CachingFetcherBackend` serves it
+to any number of validation contexts, in any event loop, until then.
+
+What is kept, and what is not:
+
+* only data that was fetched and parsed successfully: a failed fetch is retried by the
+  next context (pyhanko-certvalidator would remember the failure only for its own context);
+* never past ``nextUpdate``, and never longer than ``max_age`` (ten minutes by default),
+  so a long-running process notices a revocation published early, as RFC 5280 allows;
+* a response without ``nextUpdate`` is not kept at all (the responder says "ask again").
+
+Every piece of data served is still checked by the validator that receives it (signature,
+responder authority, freshness against the validation time), exactly as if just fetched;
+the cache changes where the bytes come from, never how they are judged.  It lives in one
+process: pickled (for a worker process) it arrives empty.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeAlias, TypeVar
+
+from asn1crypto import cms, crl, ocsp, x509
+from pyhanko_certvalidator.authority import Authority
+from pyhanko_certvalidator.fetchers import CRLFetcher, FetcherBackend, Fetchers, OCSPFetcher
+from pyhanko_certvalidator.fetchers.common_utils import enumerate_delivery_point_urls
+from pyhanko_certvalidator.util import get_relevant_crl_dps, issuer_serial
+
+__all__ = ["DEFAULT_MAX_AGE", "CachingFetcherBackend", "RevocationCache"]
+
+#: The longest anything is kept, whatever its ``nextUpdate``.
+DEFAULT_MAX_AGE = timedelta(minutes=10)
+
+_Cert: TypeAlias = x509.Certificate | cms.AttributeCertificateV2
+K = TypeVar("K")
+V = TypeVar("V")
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ocsp_next_update(response: ocsp.OCSPResponse) -> datetime | None:
+    """The earliest ``nextUpdate`` of the response's single responses; ``None`` if any lacks one."""
+    basic = response.basic_ocsp_response
+    if basic is None:
+        return None
+    updates: list[datetime | None] = [single["next_update"].native
+                                      for single in basic["tbs_response_data"]["responses"]]
+    known = [u for u in updates if u is not None]
+    return min(known) if known and len(known) == len(updates) else None
+
+
+def _crl_next_update(crls: Sequence[crl.CertificateList]) -> datetime | None:
+    """The earliest ``nextUpdate`` of ``crls``; ``None`` if any lacks one or there is none."""
+    updates: list[datetime | None] = [c["tbs_cert_list"]["next_update"].native for c in crls]
+    known = [u for u in updates if u is not None]
+    return min(known) if known and len(known) == len(updates) else None
+
+
+@dataclass(frozen=True)
+class _Entry(Generic[V]):
+    value: V
+    expires: datetime
+
+
+class _Shelf(Generic[K, V]):
+    """A thread-safe map whose entries vanish at their expiry."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[K, _Entry[V]] = {}
+
+    def get(self, key: K, now: datetime) -> V | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if now >= entry.expires:
+                del self._entries[key]
+                return None
+            return entry.value
+
+    def put(self, key: K, value: V, expires: datetime) -> None:
+        with self._lock:
+            self._entries[key] = _Entry(value, expires)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+class RevocationCache:
+    """CRLs and OCSP responses fetched by this process, each until its ``nextUpdate``.
+
+    Thread-safe; share one per process (or per run) between validation contexts.
+    """
+
+    def __init__(self, *, max_age: timedelta = DEFAULT_MAX_AGE, clock: Clock = _utc_now) -> None:
+        """:param max_age: keep nothing longer than this, whatever its ``nextUpdate``.
+        :param clock: the wall clock (tests move it).
+        """
+        self.max_age, self._clock = max_age, clock
+        self._ocsp: _Shelf[tuple[bytes, str], ocsp.OCSPResponse] = _Shelf()
+        self._crls: _Shelf[tuple[str, ...], tuple[crl.CertificateList, ...]] = _Shelf()
+        #: Fetches answered from the cache, and fetches that went to the network.
+        self.hits = self.misses = 0
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle as a new, empty cache: fetched data stays in the process that fetched it."""
+        return _empty_cache, (self.max_age,)
+
+    def __len__(self) -> int:
+        """How many OCSP responses and CRL sets are kept."""
+        return len(self._ocsp) + len(self._crls)
+
+    def _expiry(self, next_update: datetime | None) -> datetime | None:
+        now = self._clock()
+        if next_update is None or next_update <= now:
+            return None
+        return min(next_update, now + self.max_age)
+
+    def find_ocsp(self, key: tuple[bytes, str]) -> ocsp.OCSPResponse | None:
+        """The kept response for (certificate, issuing authority), if still valid."""
+        return self._count(self._ocsp.get(key, self._clock()))
+
+    def keep_ocsp(self, key: tuple[bytes, str], response: ocsp.OCSPResponse) -> None:
+        """Keep ``response`` until its ``nextUpdate`` (not at all if it has none)."""
+        expires = self._expiry(_ocsp_next_update(response))
+        if expires is not None:
+            self._ocsp.put(key, response, expires)
+
+    def find_crls(self, urls: tuple[str, ...]) -> tuple[crl.CertificateList, ...] | None:
+        """The kept CRLs of these distribution point URLs, if all are still valid."""
+        return self._count(self._crls.get(urls, self._clock()))
+
+    def keep_crls(self, urls: tuple[str, ...], crls: Sequence[crl.CertificateList]) -> None:
+        """Keep the CRLs fetched from ``urls`` until the earliest ``nextUpdate`` among them."""
+        expires = self._expiry(_crl_next_update(crls))
+        if urls and expires is not None:
+            self._crls.put(urls, tuple(crls), expires)
+
+    def _count(self, found: V | None) -> V | None:
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+
+def _empty_cache(max_age: timedelta) -> RevocationCache:
+    return RevocationCache(max_age=max_age)
+
+
+def _crl_urls(cert: _Cert, use_deltas: bool) -> tuple[str, ...]:
+    return tuple(url for point in get_relevant_crl_dps(cert, use_deltas=use_deltas)
+                 for url in enumerate_delivery_point_urls(point))
+
+
+class _CachingOCSPFetcher(OCSPFetcher):
+    """Answers from the cache, else from ``inner``; remembers what it served, per context."""
+
+    def __init__(self, inner: OCSPFetcher, cache: RevocationCache) -> None:
+        self._inner, self._cache = inner, cache
+        self._served: dict[tuple[bytes, str], ocsp.OCSPResponse] = {}
+
+    async def fetch(self, cert: _Cert, authority: Authority) -> ocsp.OCSPResponse:
+        """The cached response while valid; otherwise ``inner``'s, then kept.
+
+        :raises OCSPFetchError: from ``inner``, which is asked again next time.
+        """
+        key = (issuer_serial(cert), authority.hashable)
+        response = self._cache.find_ocsp(key)
+        if response is None:
+            response = await self._inner.fetch(cert, authority)
+            self._cache.keep_ocsp(key, response)
+        self._served[key] = response
+        return response
+
+    def fetched_responses(self) -> Iterable[ocsp.OCSPResponse]:
+        """Every response this context received (for the DSS of a signature)."""
+        return list(self._served.values())
+
+    def fetched_responses_for_cert(self, cert: _Cert) -> Iterable[ocsp.OCSPResponse]:
+        """The responses this context received about ``cert``."""
+        wanted = issuer_serial(cert)
+        return [resp for (serial, _), resp in self._served.items() if serial == wanted]
+
+
+class _CachingCRLFetcher(CRLFetcher):
+    """Answers from the cache, else from ``inner``; remembers what it served, per context."""
+
+    def __init__(self, inner: CRLFetcher, cache: RevocationCache) -> None:
+        self._inner, self._cache = inner, cache
+        self._served: dict[bytes, tuple[crl.CertificateList, ...]] = {}
+
+    async def fetch(self, cert: _Cert, *, use_deltas: Any = None
+                    ) -> Iterable[crl.CertificateList]:
+        """The cached CRLs of ``cert``'s distribution points while valid; else ``inner``'s.
+
+        :raises CRLFetchError: from ``inner``, which is asked again next time.
+        """
+        urls = _crl_urls(cert, bool(use_deltas))
+        crls = self._cache.find_crls(urls) if urls else None
+        if crls is None:
+            crls = tuple(await self._inner.fetch(cert, use_deltas=use_deltas))
+            self._cache.keep_crls(urls, crls)
+        self._served[issuer_serial(cert)] = crls
+        return crls
+
+    def fetched_crls(self) -> Iterable[crl.CertificateList]:
+        """Every CRL this context received, each once."""
+        unique = {c.sha256: c for crls in self._served.values() for c in crls}
+        return list(unique.values())
+
+    def fetched_crls_for_cert(self, cert: _Cert) -> Iterable[crl.CertificateList]:
+        """The CRLs this context received for ``cert``; ``KeyError`` if it never asked."""
+        return self._served[issuer_serial(cert)]
+
+
+class CachingFetcherBackend(FetcherBackend):  # type: ignore[misc]
+    """``inner``'s fetchers, with CRL and OCSP answers shared through ``cache``.
+
+    Certificate fetches (AIA ``caIssuers``) go to ``inner`` unchanged.
+    """
+
+    def __init__(self, inner: FetcherBackend, cache: RevocationCache) -> None:
+        self.inner, self.cache = inner, cache
+
+    def get_fetchers(self) -> Fetchers:
+        """New fetchers for one validation context, over ``inner``'s and the shared cache."""
+        fetchers = self.inner.get_fetchers()
+        return Fetchers(ocsp_fetcher=_CachingOCSPFetcher(fetchers.ocsp_fetcher, self.cache),
+                        crl_fetcher=_CachingCRLFetcher(fetchers.crl_fetcher, self.cache),
+                        cert_fetcher=fetchers.cert_fetcher)
+
+    async def close(self) -> None:
+        """Close ``inner`` (the cache outlives it)."""
+        await self.inner.close()  # type: ignore[no-untyped-call]
