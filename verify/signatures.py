@@ -234,7 +234,11 @@ async def check_signature(embedded: EmbeddedPdfSignature, *, sig_id: str, ctx: S
     outcome = await _ades(embedded, ctx, with_time=with_time, lta=lta)
     result = outcome.result
     cert = embedded.signer_cert
-    best_time = getattr(result, "best_signature_time", None) if with_time else None
+    intact = bool(embedded.coverage is not None and result.ades_subindic not in (
+        AdESFailure.HASH_FAILURE, AdESFailure.SIG_CRYPTO_FAILURE))
+    # pyHanko reports the moment of validation as the "best time" of a signature it could not
+    # check at all; a broken signature has no proven time, so none is shown.
+    best_time = getattr(result, "best_signature_time", None) if with_time and intact else None
     extra = embedded.other_embedded_certs
     validity = {ref.id: await validity_at(cert, extra, evidence=ctx.evidence, at=ref.time)
                 for ref in ctx.reference_times}
@@ -242,8 +246,6 @@ async def check_signature(embedded: EmbeddedPdfSignature, *, sig_id: str, ctx: S
                                unreachable=outcome.failed, local=outcome.local)
     judged = _time_bounds(_initial(outcome, validity["now"]), cert, best_time,
                           revocation.revoked_at, lta=lta, now=validity["now"])
-    intact = bool(embedded.coverage is not None and result.ades_subindic not in (
-        AdESFailure.HASH_FAILURE, AdESFailure.SIG_CRYPTO_FAILURE))
     if not intact:
         validity = dict.fromkeys(validity, CellStatus.INVALID_INTEGRITY)
     change = _changes(embedded, ctx.last_revision)

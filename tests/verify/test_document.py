@@ -61,6 +61,17 @@ def test_valid_es_a_reports_everything(verify_sample: Verify) -> None:
     assert report.subindication is None
 
 
+def test_best_signature_time_is_the_timestamp_or_nothing(verify_sample: Verify) -> None:
+    """An intact signature's proven time is its timestamp's; a broken signature has none."""
+    es_t = verify_sample("es-t")
+    assert es_t.signatures[0].best_signature_time == es_t.timestamps[0].time
+    tampered = verify_sample("tampered-bytes")
+    assert not tampered.signatures[0].intact
+    assert tampered.timestamps, "the signature timestamp is still listed"
+    assert tampered.signatures[0].best_signature_time is None
+    assert tampered.best_signature_time is None
+
+
 def test_es_t_has_no_document_timestamp(verify_sample: Verify) -> None:
     report = verify_sample("es-t")
     assert [t.kind for t in report.timestamps] == ["signature-timestamp"]
