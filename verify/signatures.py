@@ -236,9 +236,10 @@ async def check_signature(embedded: EmbeddedPdfSignature, *, sig_id: str, ctx: S
     cert = embedded.signer_cert
     intact = bool(embedded.coverage is not None and result.ades_subindic not in (
         AdESFailure.HASH_FAILURE, AdESFailure.SIG_CRYPTO_FAILURE))
-    # pyHanko reports the moment of validation as the "best time" of a signature it could not
-    # check at all; a broken signature has no proven time, so none is shown.
-    best_time = getattr(result, "best_signature_time", None) if with_time and intact else None
+    # ETSI best-signature-time: the earliest valid signature timestamp proves when the signature
+    # value existed.  Not pyHanko's value: that is the wall clock whenever its validation stops
+    # before the timestamps (a broken signature, an untrusted signer).
+    best_time = min((t.time for t in sig_timestamps if t.ok), default=None) if intact else None
     extra = embedded.other_embedded_certs
     validity = {ref.id: await validity_at(cert, extra, evidence=ctx.evidence, at=ref.time)
                 for ref in ctx.reference_times}

@@ -20,6 +20,7 @@ from verify import (
     load_trust_settings,
     verify_pdf,
 )
+from verify.formats.json import to_document
 
 Verify = Callable[..., DocumentReport]
 SIX_YEARS = dt.timedelta(days=6 * 366)
@@ -61,15 +62,31 @@ def test_valid_es_a_reports_everything(verify_sample: Verify) -> None:
     assert report.subindication is None
 
 
-def test_best_signature_time_is_the_timestamp_or_nothing(verify_sample: Verify) -> None:
-    """An intact signature's proven time is its timestamp's; a broken signature has none."""
-    es_t = verify_sample("es-t")
-    assert es_t.signatures[0].best_signature_time == es_t.timestamps[0].time
+@pytest.mark.parametrize("name", ["es-t", "es-a", "revoked", "untrusted"])
+def test_best_signature_time_is_the_signature_timestamp(verify_sample: Verify, name: str) -> None:
+    """Whatever the verdict, an intact signature's proven time is its timestamp's genTime,
+    never the moment of validation."""
+    report = verify_sample(name)
+    (sig,) = report.signatures
+    (own,) = [t for t in report.timestamps if t.kind == "signature-timestamp"]
+    assert sig.best_signature_time == own.time
+
+
+def test_a_broken_signature_has_no_best_signature_time(verify_sample: Verify) -> None:
+    """Its timestamp stamps bytes the signature does not vouch for: nothing is proven."""
     tampered = verify_sample("tampered-bytes")
     assert not tampered.signatures[0].intact
     assert tampered.timestamps, "the signature timestamp is still listed"
     assert tampered.signatures[0].best_signature_time is None
     assert tampered.best_signature_time is None
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_the_report_depends_on_the_validation_time_not_the_clock(verify_sample: Verify,
+                                                                  name: str) -> None:
+    """Verified twice with the same validation time, a file gives the same report: no
+    wall-clock value (microseconds apart here) leaks into it."""
+    assert to_document(verify_sample(name)) == to_document(verify_sample(name))
 
 
 def test_es_t_has_no_document_timestamp(verify_sample: Verify) -> None:
