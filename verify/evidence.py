@@ -46,7 +46,7 @@ class Evidence:
     dss_crls: tuple[crl.CertificateList, ...]
     dss_ocsps: tuple[ocsp.OCSPResponse, ...]
     #: The document's fetchers (see :mod:`verify.fetching`); unused when offline.
-    fetcher_backend: DocumentFetcherBackend = field(default_factory=DocumentFetcherBackend)
+    fetcher_backend: DocumentFetcherBackend
     #: Each matrix cell computed once: (certificate, time) → status.  Same certificate,
     #: same evidence, same fetchers: the same answer, asked once.
     cells: dict[tuple[bytes, datetime], CellStatus] = field(

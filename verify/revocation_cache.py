@@ -50,22 +50,26 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _earliest(updates: Sequence[datetime | None]) -> datetime | None:
+    """The earliest ``nextUpdate``; ``None`` if there is none or any is missing (then the
+    issuer promises nothing about when its next answer comes)."""
+    if not updates or None in updates:
+        return None
+    return min(u for u in updates if u is not None)
+
+
 def _ocsp_next_update(response: ocsp.OCSPResponse) -> datetime | None:
-    """The earliest ``nextUpdate`` of the response's single responses; ``None`` if any lacks one."""
+    """The earliest ``nextUpdate`` of the response's single responses."""
     basic = response.basic_ocsp_response
     if basic is None:
         return None
-    updates: list[datetime | None] = [single["next_update"].native
-                                      for single in basic["tbs_response_data"]["responses"]]
-    known = [u for u in updates if u is not None]
-    return min(known) if known and len(known) == len(updates) else None
+    return _earliest([single["next_update"].native
+                      for single in basic["tbs_response_data"]["responses"]])
 
 
 def _crl_next_update(crls: Sequence[crl.CertificateList]) -> datetime | None:
-    """The earliest ``nextUpdate`` of ``crls``; ``None`` if any lacks one or there is none."""
-    updates: list[datetime | None] = [c["tbs_cert_list"]["next_update"].native for c in crls]
-    known = [u for u in updates if u is not None]
-    return min(known) if known and len(known) == len(updates) else None
+    """The earliest ``nextUpdate`` of ``crls``."""
+    return _earliest([c["tbs_cert_list"]["next_update"].native for c in crls])
 
 
 @dataclass(frozen=True)

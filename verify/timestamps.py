@@ -105,9 +105,10 @@ def _signer_cert(token: cms.SignedData) -> x509.Certificate | None:
     sid = token["signer_infos"][0]["sid"]
     for choice in token["certificates"]:
         cert = choice.chosen
+        # the serial first: comparing names (RFC 5280 string preparation) is the costly part
         if isinstance(cert, x509.Certificate) and sid.name == "issuer_and_serial_number" \
-                and cert.issuer == sid.chosen["issuer"] \
-                and cert.serial_number == sid.chosen["serial_number"].native:
+                and cert.serial_number == sid.chosen["serial_number"].native \
+                and cert.issuer == sid.chosen["issuer"]:
             return cert
         if isinstance(cert, x509.Certificate) and sid.name == "subject_key_identifier" \
                 and cert.key_identifier == sid.chosen.native:
