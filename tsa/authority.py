@@ -2,10 +2,11 @@
 
 Pure protocol, no transport: :mod:`tsa.http` and :mod:`tsa.client` are thin
 adapters over :meth:`TimeStampAuthority.respond`.  Unlike pyHanko's
-test-only dummy time stamper, this authority checks what it is asked:
-the request version, the digest algorithm and imprint length, the policy and
-extensions, and honours ``certReq``.  Every refusal is a ``rejection`` response
-with the RFC's ``PKIFailureInfo`` and a status string, never an exception.
+test-only dummy time stamper, this authority checks what it is asked
+(:mod:`tsa.request_checks`: the decoding, the request version, the digest algorithm
+and imprint length, the policy and extensions), and honours ``certReq``.  Every refusal
+is a ``rejection`` response with the RFC's ``PKIFailureInfo`` and a status string, never
+an exception.
 """
 
 from __future__ import annotations
@@ -25,13 +26,10 @@ from pyhanko.sign import general as pyhanko_general
 
 from tsa.errors import PkiError, TsaError
 from tsa.pki import Pki
+from tsa.request_checks import ACCEPTED_DIGESTS, CHECKS, Rejection, decode_request
 from tsa.serials import SerialSource
 
 __all__ = ["ACCEPTED_DIGESTS", "TimeStampAuthority", "TimeStampResponse"]
-
-#: Message-imprint algorithms we time-stamp, with their digest length in bytes.
-#: MD5 and SHA-1 are refused (badAlg): they no longer bind a document.
-ACCEPTED_DIGESTS: dict[str, int] = {"sha256": 32, "sha384": 48, "sha512": 64}
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -39,84 +37,6 @@ PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 _attribute = cast(Callable[[str, Any], Any], pyhanko_general.simple_cms_attribute)
 _signing_certificate_v2 = cast(Callable[[Any, str], Any],
                                pyhanko_general.as_signing_certificate_v2)
-
-
-@dataclass(frozen=True)
-class _Rejection:
-    """Why a request is refused: the check, its PKIFailureInfo bit and a status string."""
-
-    check: str
-    failure: str
-    reason: str
-
-
-_Check = Callable[[Any, str], "_Rejection | None"]
-
-
-def _check_version(req: Any, policy: str) -> _Rejection | None:
-    # RFC 3161 §2.4.1: "The version field (currently v1) describes the version of the
-    # Time-Stamp request."  OpenSSL answers other versions with badRequest too.
-    if req["version"].native != "v1":
-        return _Rejection("version", "bad_request",
-                          f"version: unsupported request version {int(req['version'])}, expected 1")
-    return None
-
-
-def _check_algorithm(req: Any, policy: str) -> _Rejection | None:
-    # RFC 3161 §2.4.1: the TSA refuses a hash algorithm it does not know or accept with
-    # badAlg; RFC 5816 / ETSI EN 319 422 §5.2.1 expect SHA-2 only.
-    name = req["message_imprint"]["hash_algorithm"]["algorithm"].native
-    if name not in ACCEPTED_DIGESTS:
-        accepted = ", ".join(ACCEPTED_DIGESTS)
-        return _Rejection("hash-algorithm", "bad_alg",
-                          f"messageImprint.hashAlgorithm: {name} is not accepted ({accepted})")
-    # RFC 5754 §2 (SHA-2 parameters absent or NULL) is enforced when decoding: asn1crypto
-    # refuses other parameters for these algorithms, so the request is badDataFormat.
-    return None
-
-
-def _check_imprint_length(req: Any, policy: str) -> _Rejection | None:
-    # RFC 3161 §2.4.1: "The length of the hashed message SHOULD correspond to the length
-    # of the hash algorithm"; we make it a MUST (badDataFormat, as OpenSSL does).
-    imprint = req["message_imprint"]
-    name = imprint["hash_algorithm"]["algorithm"].native
-    length = len(imprint["hashed_message"].native)
-    if length != ACCEPTED_DIGESTS[name]:
-        return _Rejection("imprint-length", "bad_data_format",
-                          f"messageImprint.hashedMessage: {length} bytes, but {name} digests "
-                          f"are {ACCEPTED_DIGESTS[name]} bytes")
-    return None
-
-
-def _check_policy(req: Any, policy: str) -> _Rejection | None:
-    # RFC 3161 §2.4.1: reqPolicy "indicates the TSA policy under which the TimeStampToken
-    # SHOULD be provided"; a policy we do not serve is unacceptedPolicy.
-    requested = req["req_policy"].dotted if req["req_policy"].native is not None else None
-    if requested is not None and requested != policy:
-        return _Rejection("policy", "unaccepted_policy",
-                          f"reqPolicy: {requested} is not served (this TSA serves {policy})")
-    return None
-
-
-def _check_extensions(req: Any, policy: str) -> _Rejection | None:
-    # RFC 3161 §2.4.1: "If an extension ... is not recognized by the server, the server SHALL
-    # not issue a token and SHALL return a failure (unacceptedExtension)."  We know none.
-    extensions = req["extensions"]
-    if extensions.native is not None and len(extensions) > 0:
-        oids = ", ".join(ext["extn_id"].dotted for ext in extensions)
-        return _Rejection("extensions", "unaccepted_extensions",
-                          f"extensions: not supported ({oids})")
-    return None
-
-
-#: The request checks, in order; the first refusal wins.
-_CHECKS: tuple[_Check, ...] = (
-    _check_version,
-    _check_algorithm,
-    _check_imprint_length,
-    _check_policy,
-    _check_extensions,
-)
 
 
 def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -231,18 +151,14 @@ class TimeStampAuthority:
         """Answer a DER ``TimeStampReq`` with a DER ``TimeStampResp``.
 
         Never raises for a bad request: undecodable input gets a ``rejection``
-        with badDataFormat (RFC 3161 §2.4.2).
+        with badDataFormat, an unknown hash algorithm badAlg (RFC 3161 §2.4.2).
 
         :param request_der: the request body as received.
         :param at: the time to certify (``genTime``), tz-aware.
         :return: the DER response, granted or rejected.
         """
-        try:
-            req = tsp.TimeStampReq.load(request_der, strict=True)
-            req.native  # noqa: B018 - asn1crypto parses lazily; force every field now
-        except (ValueError, TypeError, OverflowError) as exc:
-            rejection = _Rejection("decode", "bad_data_format",
-                                   f"TimeStampReq: not a DER time-stamp request ({exc})")
+        req, rejection = decode_request(request_der)
+        if rejection is not None:
             return bytes(_rejection_response(rejection).dump())
         return bytes(self.respond_to(req, at=at).dump())
 
@@ -254,14 +170,14 @@ class TimeStampAuthority:
         """
         if at.tzinfo is None or at.utcoffset() is None:
             raise TsaError("must be timezone-aware", field="at")
-        for check in _CHECKS:
+        for check in CHECKS:
             rejection = check(req, self._policy)
             if rejection is not None:
                 return _rejection_response(rejection)
         if not self._cert.not_valid_before_utc <= at <= self._cert.not_valid_after_utc:
             # RFC 3161 §2.4.2 systemFailure: a token signed outside the TSA certificate's
             # validity could never be verified; refuse rather than issue it.
-            return _rejection_response(_Rejection(
+            return _rejection_response(Rejection(
                 "tsa-certificate-validity", "system_failure",
                 f"at: {at.isoformat()} is outside the TSA certificate's validity "
                 f"({self._cert.not_valid_before_utc:%Y-%m-%d} to "
@@ -341,7 +257,7 @@ class TimeStampResponse(tsp.TimeStampResp):  # type: ignore[misc]
     ]
 
 
-def _rejection_response(rejection: _Rejection) -> Any:
+def _rejection_response(rejection: Rejection) -> Any:
     """RFC 3161 §2.4.2: status rejection, the reason as statusString and one failInfo bit."""
     return TimeStampResponse({"status": tsp.PKIStatusInfo({
         "status": "rejection",

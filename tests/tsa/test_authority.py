@@ -266,3 +266,54 @@ def test_sub_second_accuracy(pki: Pki, ts_request: RequestFactory, at: dt.dateti
         accuracy=dt.timedelta(milliseconds=250, microseconds=5))
     accuracy = _tst_info(authority.respond_to(ts_request(), at=at))["accuracy"].native
     assert accuracy == {"seconds": None, "millis": 250, "micros": 5}
+
+
+_SHA256_OID = bytes.fromhex("0609608648016503040201")
+
+
+@pytest.mark.parametrize(("oid", "fail_info", "check"), [
+    # 2.16.840.1.101.3.4.2.1 with its last byte flipped: a different, unknown OID
+    pytest.param("06096086480165030402ed", "bad_data_format", "decode", id="truncated-arc"),
+    pytest.param("0609608648016503040281", "bad_data_format", "decode", id="continuation-last"),
+    pytest.param("0609808648016503040201", "bad_data_format", "decode", id="non-minimal-arc"),
+    pytest.param("060960ff48016503040201", "bad_alg", "hash-algorithm", id="unknown-oid"),
+    pytest.param("0600", "bad_data_format", "decode", id="empty-oid"),
+])
+def test_broken_hash_oids_are_refused_by_the_rfc(
+        authority: TimeStampAuthority, ts_request: RequestFactory, at: dt.datetime,
+        oid: str, fail_info: str, check: str) -> None:
+    """RFC 3161 §2.4.2: an unknown algorithm is badAlg, an OID that is not even well formed
+    (X.690 §8.19) badDataFormat; asn1crypto alone reads the truncated one as
+    2.16.840.1.101.3.4.2."""
+    good = ts_request().dump()
+    assert good.count(_SHA256_OID) == 1
+    body = good.replace(_SHA256_OID, bytes.fromhex(oid))
+    body = body[:1] + bytes([body[1] + len(body) - len(good)]) + body[2:]  # outer length
+    inner = body.index(bytes.fromhex(oid)) - 4  # MessageImprint, then AlgorithmIdentifier
+    body = body[:inner + 1] + bytes([body[inner + 1] + len(body) - len(good)]) + body[inner + 2:]
+    body = body[:inner + 3] + bytes([body[inner + 3] + len(body) - len(good)]) + body[inner + 4:]
+    status, info, reason = _refusal(TimeStampResponse.load(authority.respond(body, at=at)))
+    assert (status, info) == ("rejection", {fail_info})
+    assert reason.startswith(f"{check}: messageImprint.hashAlgorithm")
+
+
+@pytest.mark.parametrize("body", [
+    # an unknown hash OID whose parameters are a REAL: asn1crypto reads them as Any and fails
+    # with AttributeError when forced (HTTP 500 before issue 12)
+    "30430201013031300d0609608648f7650304020108000420427f93cafd9cc19be6eec03e590c9c6cdf9f688a"
+    "5eaf21fa8d72351e2b15fd050208127c87fe1d8217670101ff",
+    # the nonce's tag replaced by REAL's: AttributeError when forced
+    "30430201013031300d060960864801650304020105000420427f93cafd9cc19be6eec03e590c9c6cdf9f688a"
+    "5eaf21fa7b72dd1e2b15fd052908127c87fe1d8217670101ff",
+    # an empty BIT STRING inside unknown-algorithm parameters: IndexError when forced
+    "30430201013031300d060960ea48016503040201a3000420427f93cafd9cc19be6eec0f6590c9c6cdf9f688a"
+    "5eaf21fa8d72351e2b15fd050208127c87fe1d8217670101ff",
+])
+def test_decoder_crashes_become_rejections(authority: TimeStampAuthority, at: dt.datetime,
+                                           body: str) -> None:
+    """Found by fuzzing (issue 12): each raised out of ``respond`` before."""
+    status, info, _ = _refusal(TimeStampResponse.load(authority.respond(bytes.fromhex(body),
+                                                                        at=at)))
+    assert status == "rejection"
+    assert len(info) == 1
+    assert info <= {"bad_alg", "bad_data_format"}
