@@ -108,7 +108,7 @@ class Issuer:
         return sign_pdf(pdf, signer=self.signer, level=Level(document.kind.level),
                         timestamper=self.services.timestamper,
                         validation_context_factory=self.services.validation_context, at=at,
-                        reason=f"{document.title_ja}の発行")
+                        reason=f"{document.title_ja}の発行", grace=self.services.grace)
 
 
 def file_id_for(document: Document) -> str:

@@ -4,7 +4,8 @@ The HTTP front end is :mod:`tsa.http` (imported on its own: it pulls in waitress
 """
 
 from tsa.authority import ACCEPTED_DIGESTS, TimeStampAuthority, TimeStampResponse
-from tsa.client import Clock, EmbeddedTimeStamper, HttpTimeStamper, utc_now
+from tsa.client import EmbeddedTimeStamper, HttpTimeStamper
+from tsa.clock import Clock, ShiftedClock, parse_clock, utc_now
 from tsa.errors import PkiError, TsaError
 from tsa.fetchers import EmbeddedFetcherBackend, embedded_fetcher_backend
 from tsa.pki import Pki, load_pki
@@ -27,10 +28,12 @@ __all__ = [
     "PkiError",
     "PkiServices",
     "SerialSource",
+    "ShiftedClock",
     "TimeStampAuthority",
     "TimeStampResponse",
     "TsaError",
     "embedded_fetcher_backend",
     "load_pki",
+    "parse_clock",
     "utc_now",
 ]

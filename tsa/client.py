@@ -12,24 +12,15 @@ over HTTP.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from tsa.authority import TimeStampAuthority, TimeStampResponse
+from tsa.clock import Clock, utc_now
 
 __all__ = ["Clock", "EmbeddedTimeStamper", "HttpTimeStamper", "utc_now"]
-
-#: A source of the current time (tz-aware); tests pass a fixed one.
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    """The default clock: the system time in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 class EmbeddedTimeStamper(TimeStamper):  # type: ignore[misc]

@@ -5,6 +5,13 @@ Pure protocol like :mod:`tsa.authority`: they take a time and return DER;
 What is revoked comes from :attr:`tsa.pki.Pki.revocations`; a revocation
 counts only from its ``revoked_at`` on, so a response for an earlier time
 shows the certificate as good.
+
+Issuance times (``thisUpdate``) are whole seconds (RFC 5280 §4.1.2.5.2), rounded down, never
+in the future.  A CRL is re-signed once its second has passed: an ES-A signer asks for
+revocation data right after its signature time-stamp, and ETSI EN 319 102-1's past
+signature validation uses embedded data only when it was issued after that proof of
+existence (§5.6.2.1); at the data's one-second resolution, "after" means "in the same
+second or later" (see :func:`issuance_time`).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from tsa.errors import PkiError, TsaError
 from tsa.pki import Revocation
 from tsa.serials import SerialSource
 
-__all__ = ["CrlIssuer", "OcspResponder"]
+__all__ = ["CrlIssuer", "OcspResponder", "issuance_time"]
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -47,6 +54,14 @@ def _utc(at: dt.datetime) -> dt.datetime:
     return at.astimezone(dt.UTC).replace(microsecond=0)
 
 
+def issuance_time(at: dt.datetime) -> dt.datetime:
+    """The ``thisUpdate`` of data issued at ``at``: UTC, the whole second it falls in.
+
+    Not rounded up: a response claiming a time in the future is refused by clients that
+    ask within the same second (NSS, and pyHanko's point-in-time rules)."""
+    return _utc(at)
+
+
 def _in_force(revocations: Iterable[Revocation], at: dt.datetime) -> tuple[Revocation, ...]:
     """The revocations made at or before ``at`` (exact, before rounding to seconds)."""
     return tuple(r for r in revocations if r.revoked_at <= at)
@@ -60,7 +75,11 @@ class _CachedCrl:
 
 
 class CrlIssuer:
-    """Issues the CRL of one CA, re-signed when half of its validity has passed.
+    """Issues the CRL of one CA, re-signed at most once a second.
+
+    A CRL asked for is never from an earlier second than the one it is asked in: a
+    long-term signature embeds the CRL it fetches right after its time-stamp, and one
+    issued before could not show the CA unrevoked at that time-stamp (module docstring).
 
     Thread-safe.  Each newly signed CRL takes the next number from ``numbers``
     (RFC 5280 §5.2.3: CRL numbers increase); with a file-backed source the
@@ -91,16 +110,15 @@ class CrlIssuer:
         self._cached: _CachedCrl | None = None
 
     def crl(self, *, at: dt.datetime) -> bytes:
-        """The DER CRL valid at ``at``: the cached one while ``at`` is in its first half-life.
+        """The DER CRL issued in ``at``'s second (the same bytes within that second).
 
         :param at: the time the CRL is asked for, tz-aware.
         """
-        now = _utc(at)
+        now = issuance_time(at)
         listed = _in_force(self._revocations, at)
         with self._lock:
             cached = self._cached
-            if (cached is None or cached.listed != listed or now < cached.this_update
-                    or now >= cached.this_update + self._validity / 2):
+            if cached is None or cached.listed != listed or now != cached.this_update:
                 cached = _CachedCrl(now, listed, self._sign(now, listed))
                 self._cached = cached
             return cached.der
@@ -208,7 +226,7 @@ class OcspResponder:
                 nonce: x509.OCSPNonce | None, at: dt.datetime) -> bytes:
         serial = request.serial_number
         revocation = self._revoked.get(serial)
-        this_update = _utc(at)
+        this_update = issuance_time(at)
         status = ocsp.OCSPCertStatus.GOOD
         if revocation is not None and revocation.revoked_at <= at:
             status = ocsp.OCSPCertStatus.REVOKED

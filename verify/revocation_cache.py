@@ -13,7 +13,12 @@ What is kept, and what is not:
   next context (pyhanko-certvalidator would remember the failure only for its own context);
 * never past ``nextUpdate``, and never longer than ``max_age`` (ten minutes by default),
   so a long-running process notices a revocation published early, as RFC 5280 allows;
-* a response without ``nextUpdate`` is not kept at all (the responder says "ask again").
+* a response without ``nextUpdate`` is not kept at all (the responder says "ask again");
+* never data issued before a backend's ``issued_after``: a long-term signature must
+  embed revocation data issued after its signature time-stamp (ETSI EN 319 102-1
+  §5.6.2.1, past signature validation), however fresh an older answer still is.  CRL and
+  OCSP times are whole seconds, so "after" is judged at that resolution: issued in the
+  same second or later (:func:`issued_since`).
 
 Every piece of data served is still checked by the validator that receives it (signature,
 responder authority, freshness against the validation time), exactly as if just fetched;
@@ -35,7 +40,8 @@ from pyhanko_certvalidator.fetchers import CRLFetcher, FetcherBackend, Fetchers,
 from pyhanko_certvalidator.fetchers.common_utils import enumerate_delivery_point_urls
 from pyhanko_certvalidator.util import get_relevant_crl_dps, issuer_serial
 
-__all__ = ["DEFAULT_MAX_AGE", "CachingFetcherBackend", "RevocationCache"]
+__all__ = ["DEFAULT_MAX_AGE", "CachingFetcherBackend", "RevocationCache", "crl_issued",
+           "issued_since", "ocsp_issued"]
 
 #: The longest anything is kept, whatever its ``nextUpdate``.
 DEFAULT_MAX_AGE = timedelta(minutes=10)
@@ -70,6 +76,33 @@ def _ocsp_next_update(response: ocsp.OCSPResponse) -> datetime | None:
 def _crl_next_update(crls: Sequence[crl.CertificateList]) -> datetime | None:
     """The earliest ``nextUpdate`` of ``crls``."""
     return _earliest([c["tbs_cert_list"]["next_update"].native for c in crls])
+
+
+def ocsp_issued(response: ocsp.OCSPResponse) -> datetime | None:
+    """When the response was issued: its earliest ``thisUpdate`` (what ETSI EN 319 102-1
+    and pyhanko-certvalidator take as the issuance time), ``None`` for no answer."""
+    basic = response.basic_ocsp_response
+    if basic is None:
+        return None
+    updates = [single["this_update"].native
+               for single in basic["tbs_response_data"]["responses"]]
+    return min(updates, default=None)
+
+
+def crl_issued(crl_list: crl.CertificateList) -> datetime:
+    """When the CRL was issued: its ``thisUpdate`` (RFC 5280 §5.1.2.4)."""
+    issued: datetime = crl_list["tbs_cert_list"]["this_update"].native
+    return issued
+
+
+def issued_since(issued: datetime | None, floor: datetime) -> bool:
+    """Whether revocation data issued at ``issued`` (whole seconds, RFC 5280 §4.1.2.5.2)
+    was issued at or after ``floor``, at the data's own one-second resolution."""
+    return issued is not None and issued >= floor.replace(microsecond=0)
+
+
+def _after(issued: datetime | None, floor: datetime | None) -> bool:
+    return floor is None or issued_since(issued, floor)
 
 
 @dataclass(frozen=True)
@@ -174,18 +207,20 @@ def _crl_urls(cert: _Cert, use_deltas: bool) -> tuple[str, ...]:
 class _CachingOCSPFetcher(OCSPFetcher):
     """Answers from the cache, else from ``inner``; remembers what it served, per context."""
 
-    def __init__(self, inner: OCSPFetcher, cache: RevocationCache) -> None:
-        self._inner, self._cache = inner, cache
+    def __init__(self, inner: OCSPFetcher, cache: RevocationCache,
+                 issued_after: datetime | None) -> None:
+        self._inner, self._cache, self._floor = inner, cache, issued_after
         self._served: dict[tuple[bytes, str], ocsp.OCSPResponse] = {}
 
     async def fetch(self, cert: _Cert, authority: Authority) -> ocsp.OCSPResponse:
-        """The cached response while valid; otherwise ``inner``'s, then kept.
+        """The cached response while valid and issued after the floor; otherwise
+        ``inner``'s, then kept.
 
         :raises OCSPFetchError: from ``inner``, which is asked again next time.
         """
         key = (issuer_serial(cert), authority.hashable)
         response = self._cache.find_ocsp(key)
-        if response is None:
+        if response is None or not _after(ocsp_issued(response), self._floor):
             response = await self._inner.fetch(cert, authority)
             self._cache.keep_ocsp(key, response)
         self._served[key] = response
@@ -204,19 +239,21 @@ class _CachingOCSPFetcher(OCSPFetcher):
 class _CachingCRLFetcher(CRLFetcher):
     """Answers from the cache, else from ``inner``; remembers what it served, per context."""
 
-    def __init__(self, inner: CRLFetcher, cache: RevocationCache) -> None:
-        self._inner, self._cache = inner, cache
+    def __init__(self, inner: CRLFetcher, cache: RevocationCache,
+                 issued_after: datetime | None) -> None:
+        self._inner, self._cache, self._floor = inner, cache, issued_after
         self._served: dict[bytes, tuple[crl.CertificateList, ...]] = {}
 
     async def fetch(self, cert: _Cert, *, use_deltas: Any = None
                     ) -> Iterable[crl.CertificateList]:
-        """The cached CRLs of ``cert``'s distribution points while valid; else ``inner``'s.
+        """The cached CRLs of ``cert``'s distribution points while valid and issued after
+        the floor; else ``inner``'s.
 
         :raises CRLFetchError: from ``inner``, which is asked again next time.
         """
         urls = _crl_urls(cert, bool(use_deltas))
         crls = self._cache.find_crls(urls) if urls else None
-        if crls is None:
+        if crls is None or not all(_after(crl_issued(c), self._floor) for c in crls):
             crls = tuple(await self._inner.fetch(cert, use_deltas=use_deltas))
             self._cache.keep_crls(urls, crls)
         self._served[issuer_serial(cert)] = crls
@@ -238,15 +275,21 @@ class CachingFetcherBackend(FetcherBackend):  # type: ignore[misc]
     Certificate fetches (AIA ``caIssuers``) go to ``inner`` unchanged.
     """
 
-    def __init__(self, inner: FetcherBackend, cache: RevocationCache) -> None:
-        self.inner, self.cache = inner, cache
+    def __init__(self, inner: FetcherBackend, cache: RevocationCache, *,
+                 issued_after: datetime | None = None) -> None:
+        """:param issued_after: serve from the cache only data issued after this time
+            (the signature time-stamp an ES-A's validation data is gathered for).
+        """
+        self.inner, self.cache, self.issued_after = inner, cache, issued_after
 
     def get_fetchers(self) -> Fetchers:
         """New fetchers for one validation context, over ``inner``'s and the shared cache."""
         fetchers = self.inner.get_fetchers()
-        return Fetchers(ocsp_fetcher=_CachingOCSPFetcher(fetchers.ocsp_fetcher, self.cache),
-                        crl_fetcher=_CachingCRLFetcher(fetchers.crl_fetcher, self.cache),
-                        cert_fetcher=fetchers.cert_fetcher)
+        floor = self.issued_after
+        return Fetchers(
+            ocsp_fetcher=_CachingOCSPFetcher(fetchers.ocsp_fetcher, self.cache, floor),
+            crl_fetcher=_CachingCRLFetcher(fetchers.crl_fetcher, self.cache, floor),
+            cert_fetcher=fetchers.cert_fetcher)
 
     async def close(self) -> None:
         """Close ``inner`` (the cache outlives it)."""

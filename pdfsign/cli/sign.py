@@ -68,6 +68,7 @@ def sign(input_pdf: Path, output: Path, level: Level, signer: str | None, pin_fi
         raise InputError(f"cannot read: {exc.strerror}", field=str(input_pdf)) from None
     signed = sign_pdf(pdf, signer=key, level=level, timestamper=services.timestamper,
                       validation_context_factory=services.validation_context,
-                      at=dt.datetime.now(dt.UTC), reason=reason, location=location)
+                      at=dt.datetime.now(dt.UTC), reason=reason, location=location,
+                      grace=services.grace)
     write_atomically(output, signed)
     click.echo(f"{output}: signed at {level.value} ({level.pades_name}), {len(signed):,} bytes")

@@ -3,15 +3,16 @@
 The signing itself is pyHanko's (``PdfSigner`` and its signing session); this
 module only chooses the settings each level needs, sizes the signature space
 once instead of letting pyHanko sign twice, and turns pyHanko's exceptions
-into the product's errors.
+into the product's errors.  Every signature is made at B-T; an ES-A then gets its
+validation data and document time-stamp from :mod:`pdfsign.signing.archival`, gathered
+after the signature time-stamp (why there is no one-pass B-LTA is said there).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import BytesIO
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -20,13 +21,10 @@ from pyhanko.sign import fields
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes, Signer
 from pyhanko.sign.signers.pdf_signer import (
-    DSSContentSettings,
     PdfSignatureMetadata,
     PdfSigner,
     PdfSigningSession,
     PreSignValidationStatus,
-    SigDSSPlacementPreference,
-    TimestampDSSContentSettings,
 )
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
@@ -34,6 +32,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from pdfsign.errors import InputError, PdfsignError, SigningError, TimestampError
+from pdfsign.signing.archival import FreshContextFactory, async_seal
 from pdfsign.signing.levels import Level
 from pdfsign.signing.signers import ParsedKeySigner
 
@@ -54,17 +53,9 @@ DEFAULT_FIELD_NAME = "Signature1"
 #: bytes between tokens (serial number, nonce, genTime fraction, ECDSA signature length).
 _TOKEN_SLACK = 128
 
-#: Validation data for B-LTA: no VRI (deprecated since PAdES baseline, ETSI EN 319 142-1
-#: §5.4.2.2) so that the DSS can go into the document time-stamp's revision and the
-#: time-stamp covers it; nothing is written after the last document time-stamp.
-_LTA_DSS = DSSContentSettings(
-    include_vri=False,
-    placement=SigDSSPlacementPreference.TOGETHER_WITH_NEXT_TS,
-    next_ts_settings=TimestampDSSContentSettings(include_vri=False, update_before_ts=True),
-)
-
-#: Makes the ``ValidationContext`` for one signature: trust roots and revocation fetchers.
-ValidationContextFactory = Callable[[], ValidationContext]
+#: Makes the ``ValidationContext`` for one signature: trust roots and revocation fetchers,
+#: optionally serving only data issued after a given time (for the ES-A's DSS).
+ValidationContextFactory = FreshContextFactory
 
 
 @dataclass(frozen=True)
@@ -76,9 +67,12 @@ class _Details:
     location: str | None
 
 
-def _metadata(level: Level, context: ValidationContext, details: _Details, *,
+def _metadata(context: ValidationContext, details: _Details, *,
               certify: bool) -> PdfSignatureMetadata:
-    """pyHanko's settings for ``level``.
+    """pyHanko's settings for the B-T signature every level starts with.
+
+    The signer's certificate is validated before signing (revocation included), so an
+    expired, revoked or untrusted signer cannot sign; that check's data is not embedded.
 
     The first signature of a document certifies it with DocMDP P=2 (form filling
     and signing allowed): the issuer is the document's author, and viewers then
@@ -97,9 +91,6 @@ def _metadata(level: Level, context: ValidationContext, details: _Details, *,
         certify=certify,
         docmdp_permissions=fields.MDPPerm.FILL_FORMS,
         validation_context=context,
-        embed_validation_info=level.long_term,
-        use_pades_lta=level.long_term,
-        dss_settings=_LTA_DSS,
     )
 
 
@@ -187,6 +178,7 @@ async def async_sign_pdf(
     field_name: str = DEFAULT_FIELD_NAME,
     reason: str | None = None,
     location: str | None = None,
+    grace: timedelta = timedelta(0),
 ) -> bytes:
     """Sign ``pdf`` at ``level``; the coroutine behind :func:`sign_pdf`.
 
@@ -195,12 +187,15 @@ async def async_sign_pdf(
     :param level: :attr:`Level.ES_T` (B-T) or :attr:`Level.ES_A` (B-LTA).
     :param timestamper: the TSA client for the signature (and document) time-stamps.
     :param validation_context_factory: makes a fresh ``ValidationContext`` (trust roots,
-        revocation fetchers) for this signature; it is closed when signing ends.
+        revocation fetchers) for this signature; it is closed when signing ends.  For an
+        ES-A it is asked again, with ``fresh_after``, for the data of the DSS.
     :param at: the signing time claimed in the signature dictionary (``/M``), tz-aware;
         the proven time is the TSA's.
     :param field_name: the signature field; created unless the PDF has an empty one of that name.
     :param reason: ``/Reason`` of the signature, e.g. 「保証書の発行」.
     :param location: ``/Location`` of the signature.
+    :param grace: ES-A only: how long after the signature time-stamp the embedded
+        revocation data must be issued (the ETSI grace period).
     :return: the signed PDF (the input plus incremental updates).
     :raises InputError: ``pdf`` is not a readable PDF.
     :raises SigningError: the signer's certificate does not validate (expired, revoked,
@@ -214,11 +209,14 @@ async def async_sign_pdf(
     except (PdfError, ValueError) as exc:
         raise InputError(f"not a readable PDF: {exc}", field="pdf") from None
     context = validation_context_factory()
-    metadata = _metadata(level, context, _Details(field_name, reason, location),
+    metadata = _metadata(context, _Details(field_name, reason, location),
                          certify=not writer.prev.embedded_signatures)
     pdf_signer = PdfSigner(metadata, signer, timestamper=timestamper)
     try:
         signed = await _sign_session(writer, pdf_signer, timestamper, at)
+        if level.long_term:
+            signed = await async_seal(signed, timestamper=timestamper,
+                                      factory=validation_context_factory, grace=grace)
     except (TimestampRequestError, PathBuildingError, PathValidationError, PyHankoSigningError,
             PdfError, OSError, ValueError) as exc:
         raise _translate(exc) from exc
@@ -238,6 +236,7 @@ def sign_pdf(
     field_name: str = DEFAULT_FIELD_NAME,
     reason: str | None = None,
     location: str | None = None,
+    grace: timedelta = timedelta(0),
 ) -> bytes:
     """Sign ``pdf`` at ``level`` (PAdES B-T or B-LTA) and return the signed bytes.
 
@@ -249,6 +248,8 @@ def sign_pdf(
     the signer's certificate is validated first (revocation included), so an
     expired, revoked or untrusted signer cannot sign.  The first signature
     certifies the document with DocMDP P=2; see :func:`_metadata` for why not P=1.
+    The ES-A's validation data is issued after the signature time-stamp (plus ``grace``),
+    see :mod:`pdfsign.signing.archival`.
 
     This runs its own event loop; from async code, await :func:`async_sign_pdf`.
     Parameters, return value and errors are :func:`async_sign_pdf`'s.
@@ -256,5 +257,5 @@ def sign_pdf(
     return asyncio.run(async_sign_pdf(
         pdf, signer=signer, level=level, timestamper=timestamper,
         validation_context_factory=validation_context_factory, at=at,
-        field_name=field_name, reason=reason, location=location,
+        field_name=field_name, reason=reason, location=location, grace=grace,
     ))

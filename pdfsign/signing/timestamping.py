@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -33,7 +33,7 @@ from pyhanko_certvalidator.fetchers.api import FetcherBackend, OwnedFetcherBacke
 
 from pdfsign.config import Settings
 from pdfsign.errors import ConfigurationError
-from tsa import EmbeddedTimeStamper, load_pki
+from tsa import Clock, EmbeddedTimeStamper, load_pki, utc_now
 from tsa.fetchers import embedded_fetcher_backend
 from tsa.services import PkiServices
 from verify.revocation_cache import CachingFetcherBackend, RevocationCache
@@ -113,8 +113,13 @@ class SigningServices:
     #: ``nextUpdate`` (at most 10 minutes): a batch of a thousand documents by one signer
     #: asks the responders once, not a thousand times.
     revocation_cache: RevocationCache = field(default_factory=RevocationCache)
+    #: The time the services answer at and signatures are validated at (time travel in tests).
+    clock: Clock = utc_now
+    #: How long after a signature time-stamp the revocation data an ES-A embeds must be
+    #: issued (ETSI EN 319 102-1's grace period: time for a revocation to be published).
+    grace: timedelta = timedelta(0)
 
-    def validation_context(self) -> ValidationContext:
+    def validation_context(self, *, fresh_after: datetime | None = None) -> ValidationContext:
         """A fresh context for one signature: fetching allowed, revocation data required.
 
         ``require`` mode (RFC 5280 §6.3 for every non-root certificate): an ES-A
@@ -122,20 +127,26 @@ class SigningServices:
         chains, and no signature is made with a certificate whose status is
         unknown.  Revocation data comes through :attr:`revocation_cache`: every
         response is still checked by the context as if just fetched.
+
+        :param fresh_after: take from the cache only data issued after this time (the
+            signature time-stamp the data is gathered for); anything older is fetched anew.
         """
         backend: FetcherBackend | OwnedFetcherBackend | None = None
         if self.fetcher_backend is not None:
-            backend = CachingFetcherBackend(self.fetcher_backend, self.revocation_cache)
+            backend = CachingFetcherBackend(self.fetcher_backend, self.revocation_cache,
+                                            issued_after=fresh_after)
         elif self.http_sessions is not None:
             # owned: the context's aclose() closes this loop's session
             backend = OwnedFetcherBackend(CachingFetcherBackend(AIOHttpFetcherBackend(
-                session=self.http_sessions), self.revocation_cache))  # type: ignore[arg-type]
+                session=self.http_sessions), self.revocation_cache,  # type: ignore[arg-type]
+                issued_after=fresh_after))
         return ValidationContext(
             trust_roots=list(self.trust_roots),
             allow_fetching=True,
             fetcher_backend=backend,
             revocation_mode="require",
             time_tolerance=CLOCK_TOLERANCE,
+            moment=None if self.clock is utc_now else self.clock(),
         )
 
 
@@ -155,8 +166,8 @@ def load_trust_root(path: Path) -> asn1_x509.Certificate:
     return cert
 
 
-def signing_services(*, pki_dir: Path, state_dir: Path | None,
-                     tsa_url: str | None = None) -> SigningServices:
+def signing_services(*, pki_dir: Path, state_dir: Path | None, tsa_url: str | None = None,
+                     clock: Clock = utc_now, grace: timedelta = timedelta(0)) -> SigningServices:
     """Build the TSA client and revocation source for the PKI folder ``pki_dir``.
 
     :param pki_dir: the PKI folder (``root.pem``; in embedded mode also the TSA,
@@ -165,6 +176,8 @@ def signing_services(*, pki_dir: Path, state_dir: Path | None,
         them in memory (tests only).
     :param tsa_url: an RFC 3161 URL: use that TSA and fetch revocation data over HTTP.
         ``None`` runs everything in-process.
+    :param clock: the time the in-process services answer at (shifted in tests and demos).
+    :param grace: see :attr:`SigningServices.grace`.
     :raises ConfigurationError: the PKI folder is incomplete or the URL is not HTTP(S).
     """
     root = load_trust_root(pki_dir / "root.pem")
@@ -174,11 +187,13 @@ def signing_services(*, pki_dir: Path, state_dir: Path | None,
         sessions = HttpSessions()
         return SigningServices(
             timestamper=HTTPTimeStamper(tsa_url, timeout=HTTP_TIMEOUT, session=sessions),
-            trust_roots=(root,), fetcher_backend=None, http_sessions=sessions)
+            trust_roots=(root,), fetcher_backend=None, http_sessions=sessions,
+            clock=clock, grace=grace)
     services = PkiServices.from_pki(load_pki(pki_dir), state_dir=state_dir)
-    return SigningServices(timestamper=EmbeddedTimeStamper(services.authority),
+    return SigningServices(timestamper=EmbeddedTimeStamper(services.authority, clock=clock),
                            trust_roots=(root,),
-                           fetcher_backend=embedded_fetcher_backend(services))
+                           fetcher_backend=embedded_fetcher_backend(services, clock=clock),
+                           clock=clock, grace=grace)
 
 
 def signing_services_from(settings: Settings) -> SigningServices:

@@ -13,7 +13,7 @@ from cryptography.x509 import ocsp
 
 from tsa.errors import PkiError, TsaError
 from tsa.pki import Pki, Revocation
-from tsa.revocation import CrlIssuer, OcspResponder
+from tsa.revocation import CrlIssuer, OcspResponder, issuance_time
 from tsa.serials import MemorySerials
 from tsa.services import PkiServices
 
@@ -64,8 +64,8 @@ def test_ca_crl_lists_the_revoked_signer(pki: Pki, at: dt.datetime) -> None:
         x509.ReasonFlags.key_compromise)
     assert crl.get_revoked_certificate_by_serial_number(
         _signer_cert(pki, "staff").serial_number) is None
-    assert crl.last_update_utc == at.replace(microsecond=0)
-    assert crl.next_update_utc == at.replace(microsecond=0) + dt.timedelta(days=1)
+    assert crl.last_update_utc == issuance_time(at)
+    assert crl.next_update_utc == issuance_time(at) + dt.timedelta(days=1)
 
 
 def test_root_crl_is_signed_by_root_and_empty(pki: Pki, at: dt.datetime) -> None:
@@ -74,11 +74,20 @@ def test_root_crl_is_signed_by_root_and_empty(pki: Pki, at: dt.datetime) -> None
     assert len(crl) == 0
 
 
-def test_crl_is_cached_for_half_its_validity_then_renumbered(pki: Pki, at: dt.datetime) -> None:
+def test_issuance_time_is_the_whole_second_never_the_future(at: dt.datetime) -> None:
+    whole = at.replace(microsecond=0)
+    assert issuance_time(whole + dt.timedelta(microseconds=999_999)) == whole
+    assert issuance_time(at) <= at
+
+
+def test_crl_is_reused_within_its_second_then_renumbered(pki: Pki, at: dt.datetime) -> None:
+    """A CRL is never older than the second it is asked in (data for an ES-A must postdate
+    the signature time-stamp), and re-signing takes the next CRL number."""
     issuer = _crl_issuer(pki)
-    first = issuer.crl(at=at)
-    assert issuer.crl(at=at + dt.timedelta(hours=11, minutes=59)) == first
-    renewed = issuer.crl(at=at + dt.timedelta(hours=12))
+    whole = at.replace(microsecond=0)
+    first = issuer.crl(at=whole + dt.timedelta(microseconds=1))
+    assert issuer.crl(at=whole + dt.timedelta(microseconds=999_999)) == first
+    renewed = issuer.crl(at=whole + dt.timedelta(seconds=1, microseconds=1))
     assert renewed != first
     numbers = [x509.load_der_x509_crl(c).extensions.get_extension_for_class(x509.CRLNumber)
                .value.crl_number for c in (first, renewed)]
@@ -110,8 +119,9 @@ def test_ocsp_good(ask: OcspAsk, pki: Pki, at: dt.datetime) -> None:
     assert response.response_status is ocsp.OCSPResponseStatus.SUCCESSFUL
     assert response.certificate_status is ocsp.OCSPCertStatus.GOOD
     assert response.serial_number == _signer_cert(pki, "staff").serial_number
-    assert response.this_update_utc == at.replace(microsecond=0)
-    assert response.next_update_utc == at.replace(microsecond=0) + dt.timedelta(days=1)
+    assert response.this_update_utc == issuance_time(at)
+    assert response.this_update_utc <= at < response.this_update_utc + dt.timedelta(seconds=1)
+    assert response.next_update_utc == issuance_time(at) + dt.timedelta(days=1)
 
 
 def test_ocsp_revoked_with_time_and_reason(ask: OcspAsk, pki: Pki) -> None:
