@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import logging
 import re
+import struct
+import zlib
 from datetime import datetime
 
 from asn1crypto import parser as asn1_parser
@@ -21,6 +24,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.policy_decl import PdfSignatureValidationSpec
 
+from verify.coverage import coverage_problem, with_coverage
 from verify.evidence import Evidence, read_evidence
 from verify.report import (
     CellStatus,
@@ -40,9 +44,17 @@ from verify.trust import TrustSettings, archival_validation_spec, pdf_validation
 __all__ = ["verify_pdf"]
 
 _SUBFILTERS = {str(s.value) for s in SigSeedSubFilter}
-#: Errors pyHanko and asn1crypto raise on unparseable input; they become ``malformed``.
-_PARSE_ERRORS = (PdfError, SignatureValidationError, ValueError, TypeError, KeyError,
-                 IndexError, AttributeError)
+#: Errors pyHanko, asn1crypto and the stream filters raise on unparseable input; they become
+#: ``malformed``.  Beyond the obvious ones: ``zlib.error`` (a corrupt Flate stream),
+#: ``NotImplementedError`` (an unknown /Filter such as ``/FlateDecodf``), ``AssertionError``
+#: (pyHanko asserts some structure, e.g. an xref stream's /Type), ``struct.error``,
+#: ``ArithmeticError`` and ``RecursionError`` (deeply nested objects), ``EOFError``.
+_PARSE_ERRORS = (PdfError, SignatureValidationError, ValueError, TypeError, LookupError,
+                 AttributeError, AssertionError, NotImplementedError, ArithmeticError,
+                 RecursionError, EOFError, zlib.error, struct.error)
+#: How a report produced by the last-resort boundary of :func:`verify_pdf` begins.
+INTERNAL_ERROR = "internal error while verifying"
+_log = logging.getLogger(__name__)
 _EOF = re.compile(rb"%%EOF[\r\n\x00\t\f ]*\Z")
 
 
@@ -184,7 +196,7 @@ def _specs(settings: TrustSettings, evidence: Evidence) -> tuple[
 
 
 async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature], *,
-                         settings: TrustSettings, at: datetime,
+                         data: bytes, settings: TrustSettings, at: datetime,
                          cache: RevocationCache | None) -> tuple[
         tuple[SignatureFinding, ...], tuple[TimestampFinding, ...], tuple[ReferenceTime, ...]]:
     evidence = read_evidence(reader, settings, cache)
@@ -197,6 +209,9 @@ async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature]
         item, spec=spec.signature_validation_spec, evidence=evidence, at=at,
         reference_times=refs, local_spec=local.signature_validation_spec)
         for item in [*doc_inputs, *(t for ts in per_signature.values() for t in ts)]}
+    for t in doc_inputs:  # an archive timestamp's coverage, as a signature's below
+        assert t.embedded is not None
+        judged[t.id] = with_coverage(judged[t.id], coverage_problem(t.embedded, data))
     regular = [s for s in sigs if s.sig_object_type == "/Sig"]
     revisions = {t.id: emb.signed_revision for t, emb in zip(doc_inputs, (
         s for s in sigs if s.sig_object_type == "/DocTimeStamp"), strict=True)}
@@ -212,8 +227,9 @@ async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature]
         own = [by_id[t.id] for t in per_signature[f"sig{n}"]]
         protected = any(by_id[d.id].ok and revisions[d.id] > emb.signed_revision
                         for d in doc_inputs)
-        signatures.append(await check_signature(emb, sig_id=f"sig{n}", ctx=ctx,
-                                                sig_timestamps=own, protected_by_docts=protected))
+        finding = await check_signature(emb, sig_id=f"sig{n}", ctx=ctx, sig_timestamps=own,
+                                        protected_by_docts=protected)
+        signatures.append(with_coverage(finding, coverage_problem(emb, data)))
     ordered = [by_id[t.id] for ts in per_signature.values() for t in ts] + \
         [by_id[t.id] for t in doc_inputs]
     return tuple(signatures), tuple(ordered), refs
@@ -223,6 +239,14 @@ def verify_pdf(data: bytes, *, path: str, settings: TrustSettings, at: datetime,
                require: Level | None = None,
                revocation_cache: RevocationCache | None = None) -> DocumentReport:
     """Verify one PDF given as bytes.
+
+    This is the verifier's boundary for one file, fed files from strangers: whatever the
+    bytes, the answer is a report.  What a parser raises on bad input is ``malformed`` with
+    the reason (and the byte where reading stopped, when it stopped while reading the
+    structure).  Anything else is a bug here or in pyHanko, not a judgement on the file:
+    it is logged with its traceback and reported ``indeterminate`` with
+    :data:`INTERNAL_ERROR`, so one such file never stops the report on the others and is
+    never called valid (the fuzz suite counts these reports as failures).
 
     :param path: how the report names the file.
     :param settings: trust anchors and revocation data.
@@ -239,21 +263,49 @@ def verify_pdf(data: bytes, *, path: str, settings: TrustSettings, at: datetime,
                               signatures=sigs, timestamps=tss, reference_times=refs,
                               required=require)
 
+    try:
+        problem, found = _judge(data, settings=settings, at=at, cache=revocation_cache)
+    except Exception as exc:  # the per-file boundary (see the docstring), logged
+        _log.exception("unexpected error verifying %s", path)
+        return report(Problem(Verdict.INDETERMINATE,
+                              f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"))
+    return report(problem, *found)
+
+
+_Found = tuple[tuple[SignatureFinding, ...], tuple[TimestampFinding, ...],
+               tuple[ReferenceTime, ...]]
+
+
+def _judge(data: bytes, *, settings: TrustSettings, at: datetime,
+           cache: RevocationCache | None) -> tuple[Problem | None, _Found | tuple[()]]:
+    """The document problem, if any, and the findings; parse errors become ``malformed``."""
     structural = _structure_problem(data)
     if structural is not None and structural.verdict is Verdict.MALFORMED:
-        return report(structural)
+        return structural, ()
+    stream = io.BytesIO(data)
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader = PdfFileReader(stream, strict=False)
         structural = structural or _tail_problem(data, reader)
         sigs, problem = _embedded(reader)
-        if problem is not None:
-            return report(problem)
-        if not [s for s in sigs if s.sig_object_type == "/Sig"]:
-            return report(structural or Problem(
-                Verdict.NOT_SIGNED, "no signature field holds a signature (/Sig)"))
-        found = asyncio.run(_verify_signed(reader, sigs, settings=settings, at=at,
-                                           cache=revocation_cache))
     except _PARSE_ERRORS as exc:
-        return report(Problem(Verdict.MALFORMED, f"cannot parse the PDF: {exc}"))
-    return report(structural, *found)
+        return _unparseable(exc, near=stream.tell()), ()
+    if problem is not None:
+        return problem, ()
+    if not [s for s in sigs if s.sig_object_type == "/Sig"]:
+        return structural or Problem(
+            Verdict.NOT_SIGNED, "no signature field holds a signature (/Sig)"), ()
+    try:
+        found = asyncio.run(_verify_signed(reader, sigs, data=data, settings=settings, at=at,
+                                           cache=cache))
+    except _PARSE_ERRORS as exc:
+        return _unparseable(exc), ()
+    return structural, found
 
+
+def _unparseable(exc: BaseException, *, near: int | None = None) -> Problem:
+    """``malformed``, with the error and, when known, the byte where reading stopped."""
+    where = f" (reading stopped near byte {near})" if near is not None else ""
+    detail = str(exc) or f"a structure is not as expected ({type(exc).__name__})"
+    if isinstance(exc, zlib.error):
+        detail = f"a Flate stream is corrupt ({detail})"
+    return Problem(Verdict.MALFORMED, f"cannot parse the PDF: {detail}{where}")
