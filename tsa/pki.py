@@ -30,10 +30,14 @@ __all__ = [
     "DEFAULT_TEST_PIN",
     "KeyType",
     "Pki",
+    "TSA_LIFETIME",
+    "RetiredTsa",
     "Revocation",
     "SignerEntry",
+    "TsaRollover",
     "generate_pki",
     "load_pki",
+    "rollover_tsa",
 ]
 
 KeyType = Literal["rsa", "ec"]
@@ -49,6 +53,8 @@ DEFAULT_TEST_PIN = "TestPin2026"
 _ORG = "pdfsign テスト信用保証協会"
 _YEAR = dt.timedelta(days=365)
 _MANIFEST = "pki.json"
+#: How long a TSA certificate is valid, the first and each successor (capped by the root's).
+TSA_LIFETIME = 20 * _YEAR
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,18 @@ class Revocation:
 
 
 @dataclass(frozen=True)
+class RetiredTsa:
+    """A TSA certificate replaced by a successor (:func:`rollover_tsa`).
+
+    Kept so that tokens it signed can still be checked against it; its key is gone.
+    """
+
+    cert: Path
+    serial: int
+    retired_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Pki:
     """A loaded PKI folder: paths, certificates and the services' settings."""
 
@@ -81,6 +99,8 @@ class Pki:
     policy_oid: str
     signers: dict[str, SignerEntry]
     revocations: tuple[Revocation, ...] = field(default=())
+    #: Earlier TSA certificates, oldest first; ``tsa.pem`` is the active one.
+    retired_tsa: tuple[RetiredTsa, ...] = field(default=())
 
     def path(self, name: str) -> Path:
         """The path of a PEM file of the folder, e.g. ``root.pem`` or ``tsa.key.pem``."""
@@ -133,12 +153,18 @@ def load_pki(directory: Path) -> Pki:
             )
             for r in manifest["revocations"]
         )
+        retired = tuple(
+            RetiredTsa(cert=directory / r["cert"], serial=int(r["serial"]),
+                       retired_at=dt.datetime.fromisoformat(r["retired_at"]))
+            for r in manifest.get("retired_tsa", [])
+        )
         return Pki(
             directory=directory,
             base_url=manifest["base_url"],
             policy_oid=manifest["policy_oid"],
             signers=signers,
             revocations=revocations,
+            retired_tsa=retired,
         )
     except FileNotFoundError:
         raise PkiError("not a PKI folder (no pki.json); run 'pdfsign pki init'",
@@ -223,6 +249,17 @@ def _key_usage(*, sign: bool = False, non_repudiation: bool = False,
     )
 
 
+def _tsa_certificate(key: PrivateKey, root: _Issuer, *, not_before: dt.datetime,
+                     not_after: dt.datetime) -> x509.Certificate:
+    """The TSA profile, the same for the first certificate and every successor: issued by the
+    root, critical EKU timeStamping only (RFC 3161 §2.3), digitalSignature + nonRepudiation."""
+    return _certificate(
+        _name("pdfsign Test Time-Stamp Authority", "TSA"), key, root,
+        not_before=not_before, not_after=not_after,
+        extensions=[_LEAF, (_key_usage(sign=True, non_repudiation=True), True),
+                    (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)])
+
+
 _CA_EXTENSIONS: list[tuple[x509.ExtensionType, bool]] = [
     (x509.BasicConstraints(ca=True, path_length=None), True),
     (_key_usage(ca=True), True),
@@ -288,11 +325,7 @@ def _generate(directory: Path, *, at: dt.datetime, key_type: KeyType, pin: str, 
     ca = _Issuer(ca_cert, ca_key, f"{base_url}/crl/ca.crl", f"{base_url}/ocsp")
 
     tsa_key = _new_key(key_type)
-    tsa_cert = _certificate(
-        _name("pdfsign Test Time-Stamp Authority", "TSA"), tsa_key, root,
-        not_before=start, not_after=at + 20 * _YEAR,
-        extensions=[_LEAF, (_key_usage(sign=True, non_repudiation=True), True),
-                    (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)])
+    tsa_cert = _tsa_certificate(tsa_key, root, not_before=start, not_after=at + TSA_LIFETIME)
     ocsp_key = _new_key(key_type)
     ocsp_cert = _certificate(
         _name("pdfsign Test OCSP Responder", "OCSP"), ocsp_key, ca,
@@ -350,3 +383,75 @@ def _generate(directory: Path, *, at: dt.datetime, key_type: KeyType, pin: str, 
     (directory / _MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                        encoding="utf-8")
     return load_pki(directory)
+
+
+@dataclass(frozen=True)
+class TsaRollover:
+    """What :func:`rollover_tsa` did: the retired certificate and its successor."""
+
+    pki: Pki
+    retired: RetiredTsa
+    successor: x509.Certificate
+
+
+def rollover_tsa(directory: Path, *, at: dt.datetime,
+                 lifetime: dt.timedelta = TSA_LIFETIME) -> TsaRollover:
+    """Give the folder's TSA a successor certificate and key, issued at ``at``.
+
+    A document time-stamp proves the file only while its TSA certificate can be validated,
+    so before the active one ends a renewal needs a TSA that outlives it (ETSI EN 319 102-1
+    §5.6.2.4, the archive time-stamp chain).  The successor has the first one's profile and
+    key type, is issued by the root and ends ``lifetime`` later, but never after the root.
+    It becomes ``tsa.pem``/``tsa.key.pem`` (what the services load); the old certificate is
+    kept as ``tsa-<serial hex>.pem`` and listed in ``pki.json``, and its key is overwritten:
+    a retired TSA never signs again, while tokens it signed still verify (they carry it).
+
+    :raises PkiError: ``at`` is naive or outside the root's validity, or ``lifetime`` ≤ 0;
+        the folder is not a PKI folder.
+    :raises PkiWriteError: a file of the folder cannot be written.
+    """
+    pki = load_pki(directory)
+    root = _Issuer(pki.certificate("root"), pki.private_key("root"),
+                   f"{pki.base_url}/crl/root.crl", None)
+    if at.utcoffset() is None or lifetime <= dt.timedelta(0):
+        raise PkiError("needs a tz-aware time and a positive lifetime", field="at")
+    if not root.cert.not_valid_before_utc <= at < root.cert.not_valid_after_utc:
+        raise PkiError(f"{at.isoformat()} is outside the root's validity (to "
+                       f"{root.cert.not_valid_after_utc:%Y-%m-%d}): no successor can be issued",
+                       field="at")
+    old = pki.certificate("tsa")
+    key = _new_key("ec" if isinstance(pki.private_key("tsa"), ec.EllipticCurvePrivateKey)
+                   else "rsa")
+    successor = _tsa_certificate(key, root, not_before=at - dt.timedelta(days=1),
+                                 not_after=min(at + lifetime, root.cert.not_valid_after_utc))
+    retired = RetiredTsa(directory / f"tsa-{old.serial_number:x}.pem", old.serial_number, at)
+    try:
+        _install_successor(pki, old, successor, key, retired)
+    except OSError as exc:
+        raise PkiWriteError(f"cannot write the PKI folder: {exc.strerror}",
+                            field=str(exc.filename or directory)) from None
+    return TsaRollover(load_pki(directory), retired, successor)
+
+
+def _install_successor(pki: Pki, old: x509.Certificate, successor: x509.Certificate,
+                       key: PrivateKey, retired: RetiredTsa) -> None:
+    """Keep the old certificate, then swap in the new key and certificate, then record it.
+
+    Each file is written beside its target and renamed over it; a crash between the two
+    renames leaves a key that does not match ``tsa.pem``, which loading refuses.
+    """
+    directory = pki.directory
+    retired.cert.write_bytes(old.public_bytes(serialization.Encoding.PEM))
+    _write_pem(directory / "tsa.new.pem", successor, key)
+    (directory / "tsa.new.key.pem").replace(directory / "tsa.key.pem")
+    (directory / "tsa.new.pem").replace(directory / "tsa.pem")
+    manifest_path = directory / _MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest.setdefault("retired_tsa", []).append({
+        "cert": retired.cert.name, "serial": retired.serial,
+        "not_after": old.not_valid_after_utc.isoformat(),
+        "retired_at": retired.retired_at.isoformat()})
+    staged = directory / f"{_MANIFEST}.new"
+    staged.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                      encoding="utf-8")
+    staged.replace(manifest_path)
