@@ -12,6 +12,8 @@ Checks, in order (ETSI EN 319 102-1 numbering):
    the unreachable data is reported as TRY_LATER, naming the URLs.
 4. ``time-bounds`` — the proven signing time against the signer certificate's expiry and
    revocation (§5.5.4: a signature proven to be made after either is not valid).
+4b. ``poe`` — offline, the file's own revocation data must be issued after the signature's
+   proof of existence (§5.6.2.1, see :mod:`verify.poe`).
 5. ``changes`` — what the later revisions changed (certification permissions, §12.8.2.2).
 """
 
@@ -38,6 +40,7 @@ from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from verify.evidence import Evidence, chain_of, revocation_of, validity_at
 from verify.fetching import Outcome, ades_final, online_or_local, unobtainable_reason
+from verify.poe import stale_revocation
 from verify.report import (
     CellStatus,
     Change,
@@ -70,6 +73,9 @@ _DEFAULT_REASONS = {
     "HASH_FAILURE": "the digest of the signed bytes (/ByteRange) does not match the signature",
     "SIG_CRYPTO_FAILURE": "the signature value does not verify with the signer's public key",
     "NO_CERTIFICATE_CHAIN_FOUND": "no path from the signer certificate to a trusted root",
+    "TRY_LATER": "the revocation data at hand is too old to show the certificates unrevoked "
+                 "at the validation time (an archive time-stamp's TSA needs current data): "
+                 "verify online, or supply current CRLs or OCSP responses",
 }
 
 _CHANGES = {ModificationLevel.NONE: "none", ModificationLevel.LTA_UPDATES: "ltv-updates",
@@ -188,6 +194,27 @@ def _time_bounds(j: _Judgement, cert: x509.Certificate, best_time: datetime | No
     return j
 
 
+def _proven_in_time(j: _Judgement, outcome: Outcome[AdESBasicValidationResult[Any]],
+                    cert: x509.Certificate, best_time: datetime | None,
+                    evidence: Evidence) -> _Judgement:
+    """Step 4b: judged from local data only, a valid long-term signature needs revocation
+    data issued after its proof of existence (module :mod:`verify.poe`)."""
+    local = evidence.online is None or outcome.local
+    if j.verdict is not Verdict.VALID or not local or best_time is None \
+            or not evidence.has_dss_revinfo:
+        return j
+    status = outcome.result.api_status
+    path = status.validation_path if status is not None else None
+    certs = [c for c in path.iter_certs(include_root=False) if isinstance(c, x509.Certificate)] \
+        if path is not None else [cert]
+    settings = evidence.settings
+    stale = stale_revocation(certs, poe=best_time, crls=[*evidence.dss_crls, *settings.crls],
+                             ocsps=[*evidence.dss_ocsps, *settings.ocsps])
+    if stale is None:
+        return j
+    return _Judgement(Verdict.INDETERMINATE, "INDETERMINATE", "NO_POE", stale)
+
+
 def _after_changes(j: _Judgement, change: Change, embedded: EmbeddedPdfSignature, *,
                    intact: bool) -> _Judgement:
     """Step 5: later revisions may only do what the signature (or certification) allows.
@@ -247,6 +274,7 @@ async def check_signature(embedded: EmbeddedPdfSignature, *, sig_id: str, ctx: S
                                unreachable=outcome.failed, local=outcome.local)
     judged = _time_bounds(_initial(outcome, validity["now"]), cert, best_time,
                           revocation.revoked_at, lta=lta, now=validity["now"])
+    judged = _proven_in_time(judged, outcome, cert, best_time, ctx.evidence)
     if not intact:
         validity = dict.fromkeys(validity, CellStatus.INVALID_INTEGRITY)
     change = _changes(embedded, ctx.last_revision)

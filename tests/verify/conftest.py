@@ -22,6 +22,7 @@ from verify_samples import (
     sign,
     sign_with_wrong_imprint,
     tamper_samples,
+    with_dss,
 )
 
 from tsa import EmbeddedTimeStamper
@@ -52,8 +53,10 @@ def samples(pki: Pki, pki_services: PkiServices,
                            timestamper=stamper)
     files["xref-streams"] = sign(base_pdf(xref_streams=True), pki, signer="staff", lta=False,
                                  at=at, crls=crls, timestamper=stamper)
-    files["b-lt"] = sign(base_pdf(), pki, signer="staff", lta=False, dss=True, at=at, crls=crls,
-                         timestamper=stamper)
+    files["b-lt"] = with_dss(sign(base_pdf(), pki, signer="staff", lta=False, at=at, crls=crls,
+                                  timestamper=stamper), pki)
+    files["es-a-stale-revinfo"] = sign(base_pdf(), pki, signer="staff", lta=True, at=at,
+                                       crls=crls, timestamper=stamper)
     files.update(tamper_samples(files["es-t"]))
     files.update(incremental_samples(files["es-t"]))
     files.update({f"es-a-{k}": v for k, v in incremental_samples(files["es-a"]).items()})

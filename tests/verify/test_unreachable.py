@@ -121,7 +121,9 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Pki]:
     server.set_app(create_app(PkiServices.from_pki(pki, state_dir=None)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    good = make_crls(dataclasses.replace(pki, revocations=()), at)
+    # issued in the second of the signature time-stamp (at): in time to vouch for it offline
+    good = make_crls(dataclasses.replace(pki, revocations=()), at,
+                     issued=at.replace(microsecond=0))
     files = {"revoked-embedded-good": sign(base_pdf(), pki, signer="revoked", lta=False,
                                            dss=True, at=at, crls=good)}
     try:

@@ -21,11 +21,15 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
 from pyhanko.pdf_utils import generic
+from asn1crypto import crl as asn1_crl
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko_certvalidator import ValidationContext
 
 from pdfsign.signing import Level as SigningLevel
@@ -33,7 +37,7 @@ from pdfsign.signing import load_signer, sign_pdf, signing_services
 from tsa.pki import Pki
 
 __all__ = ["EXPECTED", "SampleSet", "base_pdf", "incremental_samples", "make_crls",
-           "product_signed", "sign", "sign_with_wrong_imprint", "tamper_samples"]
+           "product_signed", "sign", "sign_with_wrong_imprint", "tamper_samples", "with_dss"]
 
 
 #: What each sample must be judged: name → (verdict, level).
@@ -42,6 +46,8 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "es-a": ("valid", "B-LTA"),
     "xref-streams": ("valid", "B-T"),
     "b-lt": ("valid", "B-LT"),
+    # pyHanko's one-pass B-LTA: its DSS was filled before the signature existed
+    "es-a-stale-revinfo": ("indeterminate", None),
     "not-signed": ("not-signed", None),
     "empty": ("malformed", None),
     "not-a-pdf": ("malformed", None),
@@ -105,11 +111,11 @@ def base_pdf(*, xref_streams: bool = False) -> bytes:
 
 
 def _crl(pki: Pki, issuer: str, serials: list[tuple[int, dt.datetime]],
-         at: dt.datetime) -> bytes:
+         issued: dt.datetime) -> bytes:
     builder = (x509.CertificateRevocationListBuilder()
                .issuer_name(pki.certificate(issuer).subject)
-               .last_update(at - dt.timedelta(minutes=5))
-               .next_update(at + dt.timedelta(days=7)))
+               .last_update(issued)
+               .next_update(issued + dt.timedelta(days=7)))
     for serial, when in serials:
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
@@ -117,10 +123,30 @@ def _crl(pki: Pki, issuer: str, serials: list[tuple[int, dt.datetime]],
     return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
-def make_crls(pki: Pki, at: dt.datetime) -> dict[str, bytes]:
-    """Fresh CRLs of the root and the issuing CA (DER), listing the PKI's revocations."""
+def make_crls(pki: Pki, at: dt.datetime, *,
+              issued: dt.datetime | None = None) -> dict[str, bytes]:
+    """Fresh CRLs of the root and the issuing CA (DER), listing the PKI's revocations.
+
+    :param issued: their thisUpdate; default five minutes before ``at``.
+    """
     revoked = [(r.serial, r.revoked_at) for r in pki.revocations if r.issuer == "ca"]
-    return {"root": _crl(pki, "root", [], at), "ca": _crl(pki, "ca", revoked, at)}
+    issued = issued or at - dt.timedelta(minutes=5)
+    return {"root": _crl(pki, "root", [], issued), "ca": _crl(pki, "ca", revoked, issued)}
+
+
+def with_dss(signed: bytes, pki: Pki) -> bytes:
+    """B-T made B-LT the right way round: CRLs issued in the second of the signature
+    time-stamp (not before it) and the chain, added to the DSS as an incremental update."""
+    reader = PdfFileReader(io.BytesIO(signed))
+    signature = reader.embedded_regular_signatures[0]
+    token = next(extract_tst_data_iter(signature.signer_info, signed=False))
+    gen_time: dt.datetime = token["encap_content_info"]["content"].parsed["gen_time"].native
+    crls = make_crls(pki, gen_time, issued=gen_time.replace(microsecond=0))
+    out = io.BytesIO(signed)
+    DocumentSecurityStore.add_dss(
+        out, sig_contents=None, crls=[asn1_crl.CertificateList.load(c) for c in crls.values()],
+        certs=[load_cert_from_pemder(str(pki.path(f"{name}.pem"))) for name in ("ca", "tsa")])
+    return out.getvalue()
 
 
 def _timestamper(pki: Pki, at: dt.datetime) -> DummyTimeStamper:
