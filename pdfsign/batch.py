@@ -10,7 +10,6 @@ with the version it produced, so running the same batch again issues nothing twi
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import multiprocessing
 import time
@@ -23,6 +22,7 @@ from typing import Any
 from pdfsign import issuing
 from pdfsign.config import Settings
 from pdfsign.documents import content_digest
+from pdfsign.documents.parsing import decode_json
 from pdfsign.errors import InputError, describe
 
 __all__ = ["BatchRow", "BatchSummary", "RowResult", "read_rows", "run_batch"]
@@ -90,9 +90,13 @@ def read_rows(path: Path) -> list[BatchRow]:
     if suffix not in (".jsonl", ".csv"):
         raise InputError("batch files are .jsonl or .csv", field=str(path))
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", field=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise InputError(f"line {line}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                         field=str(path)) from None
     raw = _jsonl(text) if suffix == ".jsonl" else _csv(text)
     return [_row(line, value) for line, value in raw]
 
@@ -170,32 +174,56 @@ def _jsonl(text: str) -> Iterator[tuple[int, object]]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, InputError(f"not JSON: {exc.msg} at column {exc.colno}")
+            yield number, decode_json(line)
+        except InputError as exc:
+            yield number, InputError(f"not JSON: {exc.message}")
 
 
 def _csv(text: str) -> Iterable[tuple[int, object]]:
-    """(line number, nested mapping) for every CSV data row."""
+    """(line number, nested mapping or the InputError) for every CSV data row.
+
+    A line the csv module refuses (a NUL byte, a field over its size limit) fails alone,
+    like a bad JSONL line; reading goes on with the next one.
+    """
     reader = csv.DictReader(text.splitlines())
-    for record in reader:
-        nested: dict[str, Any] = {}
-        for header, cell in record.items():
-            if header is None or cell is None or cell == "":
-                continue
-            target = nested
-            *parents, leaf = header.strip().split(".")
-            for part in parents:
-                target = target.setdefault(part, {})
-            target[leaf] = _cell(cell)
-        yield reader.line_num, nested
+    while True:
+        before = reader.line_num
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, InputError(f"not CSV: {exc}")
+            if reader.line_num == before:  # nothing consumed: stop rather than loop
+                return
+            continue
+        yield reader.line_num, _nested(record)
+
+
+def _nested(record: dict[str | None, str | None]) -> dict[str, Any] | InputError:
+    """A CSV record with dotted headers (``bank.code``) as nested mappings."""
+    nested: dict[str, Any] = {}
+    for header, cell in record.items():
+        if header is None or cell is None or cell == "":
+            continue
+        target = nested
+        *parents, leaf = header.strip().split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                return InputError(f"column {header!r}: {part!r} is also a column of its own, "
+                                  f"so it cannot hold nested fields")
+        if isinstance(target.get(leaf), dict):
+            return InputError(f"column {header!r}: other columns nest fields under it")
+        target[leaf] = _cell(cell)
+    return nested
 
 
 def _cell(cell: str) -> object:
     """A CSV cell: JSON lists/objects decoded, everything else kept as text."""
     if cell[:1] in "[{":
         try:
-            return json.loads(cell)
-        except json.JSONDecodeError:
+            return decode_json(cell)
+        except InputError:
             return cell
     return cell

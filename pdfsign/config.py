@@ -34,6 +34,7 @@ _ENV_KEYS = {
     "PDFSIGN_SIGNER": "signer",
     "PDFSIGN_PIN": "pin",
     "PDFSIGN_ACTOR": "actor",
+    "PDFSIGN_WEAK_ALGORITHMS": "weak_algorithms",
 }
 
 
@@ -63,6 +64,9 @@ class Settings:
     pin: str = ""
     #: Who is acting, written into the audit log.
     actor: str = ""
+    #: Algorithms an archive time-stamp must not rest on, comma-separated (``pdfsign renew``
+    #: plans files whose newest one uses any): digests by name, keys as ``rsa<bits>``/``ec<bits>``.
+    weak_algorithms: str = "md5,sha1,rsa1024"
 
     def __post_init__(self) -> None:
         if self.tsa_mode not in ("embedded", "http"):
@@ -123,8 +127,14 @@ def _read_toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as fh:
             table = dict(tomllib.load(fh))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(f"cannot read: not UTF-8 text ({exc.reason} at byte "
+                                 f"{exc.start})", field=str(path)) from None
+    except (OSError, ValueError) as exc:  # ValueError: TOMLDecodeError, a 4,300-digit integer
         raise ConfigurationError(f"cannot read: {exc}", field=str(path)) from exc
+    except RecursionError:
+        raise ConfigurationError("cannot read: arrays or tables nested too deeply",
+                                 field=str(path)) from None
     for key, value in table.items():
         if not isinstance(value, str):
             raise ConfigurationError(f"must be a string, not {type(value).__name__} "

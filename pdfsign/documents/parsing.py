@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from pdfsign.documents.kinds import DocumentKind
 from pdfsign.documents.test_slip import TestSlip
 from pdfsign.errors import InputError
 
-__all__ = ["Document", "content_digest", "json_schema", "load_data", "parse_document",
-           "parse_kind"]
+__all__ = ["Document", "content_digest", "decode_json", "json_schema", "load_data",
+           "parse_document", "parse_kind"]
 
 #: Any document pdfsign renders.
 Document = GuaranteeCertificate | TestSlip | InvalidationNotice | Invoice | DelegationLetter
@@ -53,24 +54,54 @@ def load_data(path: Path) -> dict[str, Any]:
 
     :param path: The data file.
     :return: The JSON object, to be validated by :func:`parse_document`.
-    :raises InputError: naming the file and why: unreadable, not UTF-8, not JSON (with line
-        and column), or not an object.
+    :raises InputError: naming the file and why: unreadable, not UTF-8 (with the byte), not
+        JSON (with line and column), or not an object.
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"読み込めません / cannot read: {exc.strerror}",
                          field=str(path)) from None
+    try:
+        data = decode_json(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise InputError(f"UTF-8ではありません / not UTF-8 text ({exc.reason})",
-                         field=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"JSONとして読めません / invalid JSON at line {exc.lineno} column "
-                         f"{exc.colno}: {exc.msg}", field=str(path)) from None
+        raise InputError(f"UTF-8ではありません / not UTF-8 text ({exc.reason} at byte "
+                         f"{exc.start})", field=str(path)) from None
+    except InputError as exc:
+        raise InputError(f"JSONとして読めません / {exc.message}", field=str(path)) from None
     if not isinstance(data, dict):
         raise InputError("JSONオブジェクトが必要です / the data must be a JSON object",
                          field=str(path))
     return data
+
+
+def decode_json(text: str) -> object:
+    """``json.loads``, with every way it refuses text as one :class:`InputError`.
+
+    Besides syntax errors (line and column): a number of more than 4,300 digits (Python's
+    limit, a ValueError), nesting deeper than the parser's recursion, and ``\\udXXX`` escapes
+    that leave an unpaired surrogate, which is not Unicode text and would fail far from the
+    file (when a digest or the PDF encodes it).  The data-file and batch readers share it.
+
+    :raises InputError: without a field; the caller names the file or the line.
+    """
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: "
+                         f"{exc.msg}") from None
+    except ValueError:  # the only other ValueError json.loads raises: int_max_str_digits
+        raise InputError(f"invalid JSON: a number has more than {sys.get_int_max_str_digits()} "
+                         f"digits") from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply") from None
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start:exc.end].encode("unicode_escape").decode()
+        raise InputError(f"invalid JSON: a \\u escape leaves an unpaired surrogate ({bad}), "
+                         f"which is not Unicode text") from None
+    return value
 
 
 def parse_document(data: Mapping[str, Any]) -> Document:

@@ -7,10 +7,15 @@ moved here, named for its class; these tests then keep it fixed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
+from pdfsign.batch import read_rows
+from pdfsign.config import Settings
+from pdfsign.documents import load_data
+from pdfsign.errors import ConfigurationError, InputError
 from tsa.authority import TimeStampAuthority, TimeStampResponse
 from tsa.pki import Pki
 from tsa.serials import MemorySerials
@@ -49,3 +54,48 @@ def test_verify_crash_inputs_are_malformed(offline_trust: TrustSettings, path: P
     assert report.problem is not None
     assert report.problem.reason.startswith("cannot parse the PDF: ")
     assert INTERNAL_ERROR not in report.problem.reason
+
+
+_DATA = CRASHES / "data"
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("deep-nesting.json", "invalid JSON: nested too deeply"),
+    ("huge-integer.json", "invalid JSON: a number has more than 4300 digits"),
+])
+def test_data_file_crash_inputs_are_input_errors(name: str, message: str) -> None:
+    """``load_data`` raised RecursionError / ValueError before; now one InputError."""
+    with pytest.raises(InputError, match=message) as caught:
+        load_data(_DATA / name)
+    assert caught.value.field == str(_DATA / name)
+
+
+@pytest.mark.parametrize(("name", "line", "message"), [
+    ("header-conflict.csv", 2, "column 'bank.code': 'bank' is also a column of its own"),
+    ("lone-surrogate.jsonl", 1, r"unpaired surrogate \(\\udd50\)"),
+])
+def test_batch_crash_inputs_fail_their_row(name: str, line: int, message: str) -> None:
+    """A CSV header clash (AttributeError before) or a lone surrogate (UnicodeEncodeError
+    in the idempotency digest before) fails its row, naming it; the batch goes on."""
+    (row,) = [r for r in read_rows(_DATA / name) if r.error is not None]
+    assert row.line == line
+    assert re.search(message, row.error or "")
+
+
+def test_batch_file_not_utf8_names_the_line() -> None:
+    with pytest.raises(InputError, match=r"line 2: not UTF-8 text \(.* at byte 34\)"):
+        read_rows(_DATA / "not-utf8.jsonl")
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("not-utf8.toml", r"not UTF-8 text \(.* at byte 12\)"),
+    ("huge-integer.toml", "Exceeds the limit"),
+    ("deep-nesting.toml", "nested too deeply"),
+])
+def test_config_crash_inputs_are_configuration_errors(tmp_path: Path, name: str,
+                                                     message: str) -> None:
+    """``config.toml`` raised UnicodeDecodeError / ValueError / RecursionError before."""
+    (tmp_path / "config.toml").write_bytes((_DATA / name).read_bytes())
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        Settings.load(home=tmp_path, env={})
+    assert caught.value.field == str(tmp_path / "config.toml")
