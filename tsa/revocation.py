@@ -212,6 +212,10 @@ class OcspResponder:
             # RFC 6960 §2.3: malformedRequest, "illegal confirmation request"; this also
             # covers requests for several certificates, which cryptography cannot read.
             return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+        if request.serial_number < 0:
+            # RFC 5280 §4.1.2.2: a serial is a positive INTEGER; cryptography cannot even
+            # build an answer naming a negative one (found by fuzzing, issue 12).
+            return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
         if not self._covers(request, algorithm):
             # RFC 6960 §2.3: unauthorized, the responder cannot answer for this issuer.
             return _unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)

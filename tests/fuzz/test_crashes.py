@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from cryptography.x509 import ocsp
 
 from pdfsign.batch import read_rows
 from pdfsign.config import Settings
@@ -19,6 +20,7 @@ from pdfsign.errors import ConfigurationError, InputError
 from tsa.authority import TimeStampAuthority, TimeStampResponse
 from tsa.pki import Pki
 from tsa.serials import MemorySerials
+from tsa.services import PkiServices
 from verify import TrustSettings, Verdict, load_trust_settings, verify_pdf
 from verify.document import INTERNAL_ERROR
 
@@ -99,3 +101,11 @@ def test_config_crash_inputs_are_configuration_errors(tmp_path: Path, name: str,
     with pytest.raises(ConfigurationError, match=message) as caught:
         Settings.load(home=tmp_path, env={})
     assert caught.value.field == str(tmp_path / "config.toml")
+
+
+@pytest.mark.parametrize("path", _inputs("ocsp"), ids=lambda p: p.stem)
+def test_ocsp_crash_inputs_are_malformed_requests(pki_services: PkiServices, path: Path) -> None:
+    """RFC 6960 §2.3 malformedRequest (a negative serial raised ValueError before)."""
+    response = ocsp.load_der_ocsp_response(pki_services.ocsp_responder.respond(
+        path.read_bytes(), at=AT))
+    assert response.response_status is ocsp.OCSPResponseStatus.MALFORMED_REQUEST
