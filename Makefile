@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEB_PACKAGES := poppler-utils openssl libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libnss3-tools postgresql
+DEB_PACKAGES := poppler-utils openssl libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libnss3-tools postgresql faketime
 OUT := out
 PKI := fixtures/pki
 

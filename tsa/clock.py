@@ -23,7 +23,7 @@ Clock = Callable[[], dt.datetime]
 
 _OFFSET = re.compile(r"([+-])((?:\d+[ydhms])+)")
 _PART = re.compile(r"(\d+)([ydhms])")
-_UNITS = {"y": dt.timedelta(days=365), "d": dt.timedelta(days=1), "h": dt.timedelta(hours=1),
+_UNITS = {"d": dt.timedelta(days=1), "h": dt.timedelta(hours=1),
           "m": dt.timedelta(minutes=1), "s": dt.timedelta(seconds=1)}
 
 
@@ -44,7 +44,8 @@ class ShiftedClock:
 
 def parse_clock(text: str, *, now: dt.datetime | None = None) -> ShiftedClock:
     """Read ``--clock``: an ISO 8601 instant (the clock starts there and ticks on) or an offset
-    from now such as ``+6y``, ``-30d``, ``+2h``, ``+1y6d`` (years of 365 days).
+    from now such as ``+6y``, ``-30d``, ``+2h``, ``+1y6d`` (calendar years, as ``date -d
+    '+6 years'`` counts them: the same day of the year, 28 February for 29 February).
 
     :param now: the system time the offset is measured against (default: now).
     :raises TsaError: naming ``--clock`` and what is accepted.
@@ -54,8 +55,11 @@ def parse_clock(text: str, *, now: dt.datetime | None = None) -> ShiftedClock:
     offset = _OFFSET.fullmatch(text)
     if offset is not None:
         sign = -1 if offset.group(1) == "-" else 1
-        return ShiftedClock(sign * sum((int(n) * _UNITS[unit] for n, unit in
-                                        _PART.findall(offset.group(2))), dt.timedelta(0)))
+        target = now
+        for n, unit in _PART.findall(offset.group(2)):
+            target = _years_later(target, sign * int(n)) if unit == "y" \
+                else target + sign * int(n) * _UNITS[unit]
+        return ShiftedClock(target - now)
     try:
         instant = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -64,3 +68,11 @@ def parse_clock(text: str, *, now: dt.datetime | None = None) -> ShiftedClock:
     if instant.utcoffset() is None:
         instant = instant.replace(tzinfo=dt.UTC)
     return ShiftedClock(instant - now)
+
+
+def _years_later(at: dt.datetime, years: int) -> dt.datetime:
+    """``at`` moved by calendar years; 29 February becomes 28 February in a common year."""
+    try:
+        return at.replace(year=at.year + years)
+    except ValueError:
+        return at.replace(year=at.year + years, day=28)

@@ -221,7 +221,8 @@ async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature]
     all_findings = _with_poe(list(judged.values()), doc_findings, revisions)
     by_id = {t.id: t for t in all_findings}
     ctx = SignatureContext(spec, archival, local, local_archival, evidence, at, refs,
-                           reader.xrefs.total_revisions - 1)
+                           reader.xrefs.total_revisions - 1,
+                           newest_archive=doc_findings[-1] if doc_findings else None)
     signatures = []
     for n, emb in enumerate(regular, start=1):
         own = [by_id[t.id] for t in per_signature[f"sig{n}"]]

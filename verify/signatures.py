@@ -15,6 +15,8 @@ Checks, in order (ETSI EN 319 102-1 numbering):
 4b. ``poe`` — offline, the file's own revocation data must be issued after the signature's
    proof of existence (§5.6.2.1, see :mod:`verify.poe`).
 5. ``changes`` — what the later revisions changed (certification permissions, §12.8.2.2).
+6. ``renewal`` — a long-term signature that fails because its newest archive time-stamp's
+   TSA certificate has expired says so, and when the file should have been renewed.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ class SignatureContext:
     at: datetime
     reference_times: tuple[ReferenceTime, ...]
     last_revision: int
+    #: The file's newest document (archive) time-stamp, already judged.
+    newest_archive: TimestampFinding | None = None
 
 
 def _changes(embedded: EmbeddedPdfSignature, last_revision: int) -> Change:
@@ -235,6 +239,19 @@ def _after_changes(j: _Judgement, change: Change, embedded: EmbeddedPdfSignature
     return j
 
 
+def _renewal_overdue(j: _Judgement, newest: TimestampFinding | None, at: datetime) -> _Judgement:
+    """Step 6: name the cause when the archive time-stamp chain ran out (ETSI EN 319 142-1
+    §5.5: it must be extended before the newest time-stamp's TSA certificate expires)."""
+    if j.verdict is Verdict.VALID or newest is None or newest.ok \
+            or newest.verifiable_until is None or newest.verifiable_until > at:
+        return j
+    until = newest.verifiable_until.isoformat()
+    return dataclasses.replace(j, reason=(
+        f"the newest archive time-stamp ({newest.id}, {newest.time.isoformat()}) can no longer "
+        f"be validated: its TSA certificate expired at {until}; the file had to be renewed "
+        f"(pdfsign renew) before then"))
+
+
 def _level(verdict: Verdict, timestamps: list[TimestampFinding], *, lta: bool,
            evidence: Evidence) -> Level | None:
     if verdict is not Verdict.VALID:
@@ -279,6 +296,7 @@ async def check_signature(embedded: EmbeddedPdfSignature, *, sig_id: str, ctx: S
         validity = dict.fromkeys(validity, CellStatus.INVALID_INTEGRITY)
     change = _changes(embedded, ctx.last_revision)
     judged = _after_changes(judged, change, embedded, intact=intact)
+    judged = _renewal_overdue(judged, ctx.newest_archive, ctx.at)
     status = result.api_status
     return SignatureFinding(
         id=sig_id, field=str(embedded.field_name), signer=cert.subject.human_friendly,

@@ -7,12 +7,28 @@ from pathlib import Path
 import click
 
 from pdfsign.config import Settings
-from tsa.clock import parse_clock, utc_now
+from tsa.clock import ShiftedClock, parse_clock, utc_now
+from tsa.errors import TsaError
 from tsa.http import create_server
 from tsa.pki import load_pki
 from tsa.services import PkiServices
 
 __all__ = ["tsa"]
+
+
+class _ClockParam(click.ParamType[ShiftedClock]):
+    """``--clock``: read by :func:`tsa.clock.parse_clock`, a usage error when unreadable."""
+
+    name = "time"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> ShiftedClock:
+        if isinstance(value, ShiftedClock):
+            return value
+        try:
+            return parse_clock(str(value))
+        except TsaError as exc:
+            self.fail(exc.message, param, ctx)
 
 
 @click.group()
@@ -33,20 +49,20 @@ def tsa() -> None:
                    "[default: <home>/tsa, shared with the embedded TSA so serials never repeat]")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Worker threads.")
-@click.option("--clock", "clock_text", default=None, metavar="TIME",
+@click.option("--clock", type=_ClockParam(), default=None, metavar="TIME",
               help="Answer as of TIME: ISO 8601 (e.g. 2033-01-01T00:00:00Z) or an offset "
                    "from now such as +6y, -30d (the clock keeps ticking from there).")
 def serve(host: str, port: int, pki_dir: Path | None, home: Path | None,
-          state_dir: Path | None, threads: int, clock_text: str | None) -> None:
+          state_dir: Path | None, threads: int, clock: ShiftedClock | None) -> None:
     """Serve POST /tsa, GET /crl/<name>.crl and POST|GET /ocsp until interrupted."""
-    clock = parse_clock(clock_text) if clock_text else utc_now
     settings = Settings.load(home=home, pki_dir=pki_dir)
     pki_dir = settings.pki_dir
     pki = load_pki(pki_dir)
     state_dir = state_dir or settings.tsa_state_dir
     services = PkiServices.from_pki(pki, state_dir=state_dir)
-    server = create_server(services, host=host, port=port, threads=threads, clock=clock)
-    shifted = f", clock {clock().isoformat(timespec='seconds')}" if clock_text else ""
+    server = create_server(services, host=host, port=port, threads=threads,
+                           clock=clock or utc_now)
+    shifted = f", clock {clock().isoformat(timespec='seconds')}" if clock else ""
     click.echo(f"serving {pki_dir} at http://{host}:{server.effective_port} "
                f"(state in {state_dir}{shifted})", err=True)
     server.run()

@@ -135,3 +135,20 @@ def test_embedded_data_older_than_the_signature_timestamp_is_indeterminate_offli
     assert report.verdict is Verdict.INDETERMINATE
     assert (signature.indication, signature.subindication) == ("INDETERMINATE", "NO_POE")
     assert "before the signature's proof of existence" in (signature.reason or "")
+
+
+
+def test_not_renewed_past_the_tsa_certificate_says_when_renewal_was_due(
+        travel: Pki, short_lived: Path, signed_at: dt.datetime) -> None:
+    """Twenty-five years on, the only archive time-stamp's TSA certificate (20 years) has
+    expired: not valid, and the report names the expiry as the renewal deadline."""
+    later = 25 * YEAR
+    tsa_end = travel.certificate("tsa").not_valid_after_utc
+    with serve(travel, offset=later):
+        report = _verify(short_lived.read_bytes(), travel, at=signed_at + later, offline=False)
+        independent = adesverify(short_lived, travel, offset=later)
+    assert report.verdict is not Verdict.VALID
+    reason = report.signatures[0].reason or ""
+    assert f"TSA certificate expired at {tsa_end.isoformat()}" in reason
+    assert "renewed" in reason
+    assert not independent
