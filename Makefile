@@ -7,7 +7,7 @@ DEB_PACKAGES := poppler-utils openssl libpango-1.0-0 libpangoft2-1.0-0 libharfbu
 OUT := out
 PKI := fixtures/pki
 
-.PHONY: demo test bench lint serve deps debs clean
+.PHONY: demo test bench lint serve deps debs clean fuzz
 
 # Debian packages the tools and tests call (pdfsig, pdftoppm, openssl ts, pango for WeasyPrint, PostgreSQL).
 debs:
@@ -34,6 +34,13 @@ demo: deps
 
 test: deps
 	$(BIN)/python -m pytest -n 2 -q
+
+# The long fuzz run (fuzz/README.md): >=100,000 TSA bodies, >=10,000 PDF mutants; crashing
+# inputs are written under fuzz/crashes/.  `make fuzz FUZZ_SEED=n` for another sequence.
+FUZZ_SEED ?= 12
+fuzz: deps
+	PDFSIGN_FUZZ=long $(BIN)/python -m pytest tests/fuzz -n 2 -q -p no:cacheprovider \
+	  --hypothesis-seed=$(FUZZ_SEED) --hypothesis-show-statistics
 
 lint: deps
 	$(BIN)/ruff check .

@@ -208,6 +208,8 @@ def _nested(record: dict[str | None, str | None]) -> dict[str, Any] | InputError
             continue
         target = nested
         *parents, leaf = header.strip().split(".")
+        if "" in (*parents, leaf):
+            return InputError(f"column {header!r}: an empty name before or after a dot")
         for part in parents:
             target = target.setdefault(part, {})
             if not isinstance(target, dict):

@@ -75,6 +75,7 @@ def test_data_file_crash_inputs_are_input_errors(name: str, message: str) -> Non
 @pytest.mark.parametrize(("name", "line", "message"), [
     ("header-conflict.csv", 2, "column 'bank.code': 'bank' is also a column of its own"),
     ("lone-surrogate.jsonl", 1, r"unpaired surrogate \(\\udd50\)"),
+    ("empty-header-part.csv", 2, r"column '\.phone': an empty name"),
 ])
 def test_batch_crash_inputs_fail_their_row(name: str, line: int, message: str) -> None:
     """A CSV header clash (AttributeError before) or a lone surrogate (UnicodeEncodeError
