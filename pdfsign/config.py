@@ -14,6 +14,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -35,6 +36,7 @@ _ENV_KEYS = {
     "PDFSIGN_PIN": "pin",
     "PDFSIGN_ACTOR": "actor",
     "PDFSIGN_WEAK_ALGORITHMS": "weak_algorithms",
+    "PDFSIGN_REVOCATION_GRACE": "revocation_grace",
 }
 
 
@@ -67,13 +69,32 @@ class Settings:
     #: Algorithms an archive time-stamp must not rest on, comma-separated (``pdfsign renew``
     #: plans files whose newest one uses any): digests by name, keys as ``rsa<bits>``/``ec<bits>``.
     weak_algorithms: str = "md5,sha1,rsa1024"
+    #: Seconds after an ES-A's signature time-stamp before its revocation data may be issued
+    #: (ETSI EN 319 102-1's grace period, for revocations still on their way); default 0.
+    revocation_grace: str = "0"
 
     def __post_init__(self) -> None:
+        self.grace  # noqa: B018 - an unreadable grace period fails at load, naming the key
         if self.tsa_mode not in ("embedded", "http"):
             raise ConfigurationError(f"must be 'embedded' or 'http', not {self.tsa_mode!r}",
                                      field="tsa_mode")
         if self.tsa_mode == "http" and not self.tsa_url:
             raise ConfigurationError("tsa_mode 'http' needs tsa_url", field="tsa_url")
+
+    @property
+    def grace(self) -> timedelta:
+        """:attr:`revocation_grace` as a duration.
+
+        :raises ConfigurationError: not a number of seconds from 0 to 86400.
+        """
+        try:
+            seconds = float(self.revocation_grace)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds <= 86400:
+            raise ConfigurationError(f"must be a number of seconds from 0 to 86400, not "
+                                     f"{self.revocation_grace!r}", field="revocation_grace")
+        return timedelta(seconds=seconds)
 
     @property
     def url(self) -> str:

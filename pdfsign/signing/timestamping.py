@@ -197,9 +197,11 @@ def signing_services(*, pki_dir: Path, state_dir: Path | None, tsa_url: str | No
 
 
 def signing_services_from(settings: Settings) -> SigningServices:
-    """:func:`signing_services` for the installation's settings (``tsa_mode``, ``tsa_url``)."""
+    """:func:`signing_services` for the installation's settings (``tsa_mode``, ``tsa_url``,
+    ``revocation_grace``)."""
     return signing_services(
         pki_dir=settings.pki_dir,
         state_dir=settings.tsa_state_dir,
         tsa_url=settings.tsa_url if settings.tsa_mode == "http" else None,
+        grace=settings.grace,
     )

@@ -39,8 +39,16 @@ def test_file_then_environment(tmp_path: Path) -> None:
     ("signer = \n", "cannot read"),
     ("signer = 5\n", "signer: must be a string, not int"),
     ('[pki_dir]\npath = "x"\n', "pki_dir: must be a string, not dict"),
+    ('revocation_grace = "soon"\n', "revocation_grace: must be a number of seconds"),
+    ('revocation_grace = "-1"\n', "revocation_grace: must be a number of seconds"),
 ])
 def test_bad_settings_are_refused(tmp_path: Path, toml: str, message: str) -> None:
     (tmp_path / "config.toml").write_text(toml)
     with pytest.raises(ConfigurationError, match=message):
         Settings.load(home=tmp_path, env={})
+
+
+def test_revocation_grace_is_seconds(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('revocation_grace = "1.5"\n')
+    assert Settings.load(home=tmp_path, env={}).grace.total_seconds() == 1.5
+    assert Settings.load(home=tmp_path, env={"PDFSIGN_REVOCATION_GRACE": "0"}).grace.seconds == 0
