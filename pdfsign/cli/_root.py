@@ -26,6 +26,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "purge": ("files", "purge"),
     "reissue": ("files", "reissue"),
     "render": ("render", "render"),
+    "renew": ("renew", "renew"),
     "repaid": ("files", "repaid"),
     "search": ("files", "search"),
     "sign": ("sign", "sign"),

@@ -68,17 +68,21 @@ def get(file_id: str, number: int | None, output: Path, as_user: str | None, set
 @click.argument("file_id")
 @home_options
 def history(file_id: str, settings: Settings, as_json: bool) -> None:
-    """List every version of FILE_ID, oldest first."""
+    """List every version of FILE_ID, oldest first, with the renewals of each."""
     registry = Registry.open(settings)
     info, versions = registry.file(file_id), registry.history(file_id)
+    renewals = registry.renewals(file_id)
     lines = [_file_line(info)]
     for v in versions:
         stamp = v.created_at.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S JST")
         gone = f"  (deleted {v.purged_at:%Y-%m-%d})" if v.purged_at else ""
         lines.append(f"  v{v.number}  {stamp}  {v.reason:<22} count {v.issue_count}  "
                      f"{v.actor}  {v.sha256[:16]}…{gone}")
-    emit(as_json, {"file": info.to_json(),
-                   "versions": [v.to_json() for v in versions]}, "\n".join(lines))
+        lines.extend(f"      renewed {r.at.astimezone(JST):%Y-%m-%d %H:%M:%S JST}  {r.reason}  "
+                     f"{r.actor}  {r.old_sha256[:16]}… → {r.new_sha256[:16]}…"
+                     for r in renewals if r.version == v.number)
+    emit(as_json, {"file": info.to_json(), "versions": [v.to_json() for v in versions],
+                   "renewals": [r.to_json() for r in renewals]}, "\n".join(lines))
 
 
 @click.command()

@@ -19,7 +19,7 @@ from pdfsign.registry.errors import (
     VersionPurgedError,
 )
 from pdfsign.registry.lifecycle import INVALIDATION_REASONS, JST
-from pdfsign.registry.records import GUARANTEE_FAMILY, FileInfo, NewFile, VersionInfo
+from pdfsign.registry.records import GUARANTEE_FAMILY, FileInfo, NewFile, RenewalInfo, VersionInfo
 from pdfsign.registry.retention import PurgeItem, PurgeReport, purge
 from pdfsign.registry.search import (
     CAP_MESSAGE,
@@ -53,6 +53,7 @@ __all__ = [
     "PurgeItem",
     "PurgeReport",
     "Registry",
+    "RenewalInfo",
     "SearchQuery",
     "SearchResult",
     "UnknownBankError",

@@ -2,7 +2,8 @@
 
 A *file* is one file ID with its current state and access (bank/branch); a
 *version* is one stored PDF of that file, never updated except to record that
-its bytes were purged; the *audit* table is append-only and hash-chained
+its bytes were purged or renewed (a new archive time-stamp: same version, new bytes, the
+change kept in the append-only *renewals* table); the *audit* table is append-only and hash-chained
 (:mod:`pdfsign.registry.audit`), its head kept in a one-row table that writers
 lock so that concurrent appends cannot fork the chain.
 """
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -25,7 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AuditHead", "AuditRow", "Bank", "Base", "BatchKey", "File", "UtcDateTime", "Version"]
+__all__ = ["AuditHead", "AuditRow", "Bank", "Base", "BatchKey", "File", "Renewal", "UtcDateTime",
+           "Version"]
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -102,7 +105,11 @@ class File(Base):
 
 
 class Version(Base):
-    """One stored PDF of a file; rows are only ever added (and marked purged)."""
+    """One stored PDF of a file; rows are only ever added (and marked purged or renewed).
+
+    ``sha256`` and ``size`` name the version's current bytes: a renewal moves them to the
+    renewed file and records the bytes it replaced in :class:`Renewal`.
+    """
 
     __tablename__ = "versions"
 
@@ -120,6 +127,34 @@ class Version(Base):
     #: Document metadata (e.g. the SHA-256 of the version an invalidation notice invalidates).
     meta: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     purged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Renewal(Base):
+    """One renewal of a version: the bytes before and after a new archive time-stamp.
+
+    Rows are only added.  The version's first bytes are the first renewal's ``old_sha256``
+    (or the version's ``sha256`` if never renewed); every set of bytes stays in the store
+    until retention deletes the version.
+    """
+
+    __tablename__ = "renewals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_id: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    #: Why: ``tsa-expiry:<date>``, ``weak-algorithm:<name>`` (``;``-joined) or ``requested``.
+    reason: Mapped[str] = mapped_column(String(200))
+    old_sha256: Mapped[str] = mapped_column(String(64))
+    old_size: Mapped[int] = mapped_column(Integer)
+    new_sha256: Mapped[str] = mapped_column(String(64))
+    new_size: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["file_id", "version"], ["versions.file_id", "versions.number"]),
+        Index("ix_renewals_version", "file_id", "version"),
+    )
 
 
 class AuditRow(Base):

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pdfsign.documents import DocumentKind
-from pdfsign.registry.models import File, Version
+from pdfsign.registry.models import File, Renewal, Version
 
 __all__ = [
     "GUARANTEE_FAMILY",
     "SEARCH_KIND_NUMBERS",
     "FileInfo",
     "NewFile",
+    "RenewalInfo",
     "VersionInfo",
 ]
 
@@ -111,6 +112,30 @@ class VersionInfo:
         out = {name: _jsonable(getattr(self, name)) for name in self.__dataclass_fields__}
         out["meta"] = {k: v for k, v in self.meta.items() if k != "data"}
         return out
+
+
+@dataclass(frozen=True)
+class RenewalInfo:
+    """One renewal of a version: same version and issue count, new bytes."""
+
+    file_id: str
+    version: int
+    at: dt.datetime
+    actor: str
+    reason: str
+    old_sha256: str
+    old_size: int
+    new_sha256: str
+    new_size: int
+
+    @classmethod
+    def of(cls, row: Renewal) -> RenewalInfo:
+        """Snapshot an ORM row."""
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping (dates as ISO 8601)."""
+        return {name: _jsonable(getattr(self, name)) for name in self.__dataclass_fields__}
 
 
 def _jsonable(value: object) -> object:

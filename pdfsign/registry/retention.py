@@ -2,9 +2,10 @@
 
 Due dates are set when the event happens (see :mod:`pdfsign.registry.store`):
 test slips and invalidation notices 60 days after sending, repaid certificates
-two years after repayment.  An invalidated certificate loses only the notice that
-overwrote it; the certificate versions beneath it keep no retention rule of their
-own in DOMAIN.md and stay in the staff history.  Purging marks the versions and
+two years after repayment; a purged version loses the bytes renewals replaced too.
+An invalidated certificate loses only the notice that overwrote it; the certificate
+versions beneath it keep no retention rule of their own in DOMAIN.md and stay in the
+staff history.  Purging marks the versions and
 logs them in one transaction, then deletes the bytes: a crash in between leaves
 unreferenced bytes, never a version that claims bytes which are gone.
 """
@@ -14,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from pdfsign.registry import audit
-from pdfsign.registry.models import File, Version
+from pdfsign.registry.models import File, Renewal, Version
 from pdfsign.registry.store import Registry
 
 __all__ = ["PurgeItem", "PurgeReport", "purge"]
@@ -70,7 +71,7 @@ def purge(registry: Registry, *, at: dt.datetime, actor: str, dry_run: bool = Fa
                              detail={"rule": item.rule, "due": item.due})
                 items.append(item)
             row.state, row.delete_due = "purged", None
-    _delete_unreferenced(registry, {item.sha256 for item in items})
+    _delete_unreferenced(registry, items)
     return PurgeReport(at, False, tuple(items))
 
 
@@ -92,10 +93,19 @@ def _due(session: Session, at: dt.datetime, *, lock: bool
     return out
 
 
-def _delete_unreferenced(registry: Registry, digests: set[str]) -> None:
-    """Delete the bytes of purged versions unless a live version shares them."""
+def _delete_unreferenced(registry: Registry, items: list[PurgeItem]) -> None:
+    """Delete the bytes of purged versions — the current ones and those renewals replaced —
+    unless a live version shares them."""
+    purged = {(item.file_id, item.version) for item in items}
     with registry.reading() as session:
+        renewed = session.execute(select(Renewal).where(
+            Renewal.file_id.in_({file_id for file_id, _ in purged}))).scalars()
+        digests = {item.sha256 for item in items} | {
+            r.old_sha256 for r in renewed if (r.file_id, r.version) in purged}
         live = set(session.execute(select(Version.sha256).where(
             Version.sha256.in_(digests), Version.purged_at.is_(None))).scalars())
+        live |= set(session.execute(select(Renewal.old_sha256).join(Version, and_(
+            Version.file_id == Renewal.file_id, Version.number == Renewal.version)).where(
+            Renewal.old_sha256.in_(digests), Version.purged_at.is_(None))).scalars())
     for digest in digests - live:
         registry.blobs.delete(digest)

@@ -12,11 +12,11 @@ them; a crash anywhere before the commit leaves the previous version current.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,10 +40,11 @@ from pdfsign.registry.lifecycle import (
     require_bank,
     require_state,
 )
-from pdfsign.registry.models import BatchKey, File, Version
-from pdfsign.registry.records import GUARANTEE_FAMILY, FileInfo, NewFile, VersionInfo
+from pdfsign.registry.models import BatchKey, File, Renewal, Version
+from pdfsign.registry.records import GUARANTEE_FAMILY, FileInfo, NewFile, RenewalInfo, VersionInfo
 
-__all__ = ["InvalidationProducer", "IssueProducer", "Registry", "ReissueProducer"]
+__all__ = ["InvalidationProducer", "IssueProducer", "Registry", "ReissueProducer",
+           "RenewalProducer"]
 
 #: Renders and signs version 1 given its issue count.
 IssueProducer = Callable[[int], bytes]
@@ -51,6 +52,8 @@ IssueProducer = Callable[[int], bytes]
 ReissueProducer = Callable[[FileInfo, int], bytes]
 #: Renders and signs an invalidation notice for the file and the version it invalidates.
 InvalidationProducer = Callable[[FileInfo, VersionInfo], bytes]
+#: Adds an archive time-stamp to the current version's bytes (given with the version).
+RenewalProducer = Callable[[VersionInfo, bytes], bytes]
 
 
 class Registry:
@@ -196,6 +199,37 @@ class Registry:
                              **{k: v for k, v in (meta or {}).items() if k != "data"}})
         return VersionInfo.of(version)
 
+    def renew(self, file_id: str, produce: RenewalProducer, *, reason: str, actor: str,
+              at: dt.datetime) -> RenewalInfo:
+        """Replace the current version's bytes with ``produce``'s renewal of them.
+
+        A renewal is not a new version: the document, its issue count and its signature are
+        unchanged, only an archive time-stamp is added.  So the version keeps its number and
+        issue count and points at the new bytes; the old bytes stay stored and the change is
+        recorded in ``renewals`` and the audit log (``renewed``, old and new SHA-256).
+
+        :param produce: called inside the lock with the version and its current bytes.
+        :param reason: why (``tsa-expiry:<date>``, ``weak-algorithm:<name>``, ``requested``).
+        :raises FileStateError: the file was purged (its bytes are gone).
+        """
+        with self.writing() as session:
+            row = _locked(session, file_id)
+            if row.state == "purged":
+                raise FileStateError(f"{file_id} was purged; nothing to renew", field="file_id")
+            version = _version(session, file_id, row.current_version)
+            pdf = produce(VersionInfo.of(version), self.blobs.get(version.sha256))
+            renewal = Renewal(file_id=file_id, version=version.number, at=at, actor=actor,
+                              reason=reason, old_sha256=version.sha256, old_size=version.size,
+                              new_sha256=self.blobs.put(pdf), new_size=len(pdf))
+            session.add(renewal)
+            version.sha256, version.size = renewal.new_sha256, renewal.new_size
+            session.flush()
+            audit.append(session, at=at, actor=actor, action="renewed", file_id=file_id,
+                         version=version.number, sha256=renewal.new_sha256,
+                         detail={"old_sha256": renewal.old_sha256, "reason": reason,
+                                 "issue_count": version.issue_count})
+            return RenewalInfo.of(renewal)
+
     # -- lifecycle without a new PDF -----------------------------------------------------------
 
     def transfer(self, file_id: str, *, bank_code: str, branch_code: str, actor: str,
@@ -272,6 +306,28 @@ class Registry:
                                      f"{version.purged_at.astimezone(JST):%Y-%m-%d} (retention)",
                                      field="version")
         return version, self.blobs.get(version.sha256)
+
+    def current_versions(self, file_ids: Sequence[str] | None = None) -> list[VersionInfo]:
+        """The current version of every file whose bytes are kept (not purged), by file ID;
+        or of ``file_ids``, in that order.
+
+        :raises UnknownFileError: one of ``file_ids`` is not in the registry.
+        """
+        if file_ids is not None:
+            return [self.version(file_id) for file_id in file_ids]
+        with self.reading() as session:
+            rows = session.execute(select(Version).join(File, and_(
+                File.file_id == Version.file_id, File.current_version == Version.number))
+                .where(File.state != "purged").order_by(File.file_id)).scalars()
+            return [VersionInfo.of(v) for v in rows]
+
+    def renewals(self, file_id: str) -> list[RenewalInfo]:
+        """Every renewal of the file's versions, oldest first."""
+        self.file(file_id)
+        with self.reading() as session:
+            rows = session.execute(select(Renewal).where(Renewal.file_id == file_id)
+                                   .order_by(Renewal.id)).scalars()
+            return [RenewalInfo.of(r) for r in rows]
 
     def verify_audit(self) -> audit.AuditReport:
         """Check the audit chain end to end (see :func:`pdfsign.registry.audit.verify_chain`)."""
