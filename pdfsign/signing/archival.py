@@ -10,7 +10,9 @@ no network then has nothing to go on.  So:
 
 1. sign and take the signature time-stamp (:mod:`pdfsign.signing.pades`, at B-T);
 2. gather revocation data for every certificate of both chains, each piece issued after
-   that time-stamp's ``genTime`` plus the grace period (:func:`async_seal`);
+   that time-stamp's ``genTime`` plus the grace period (:func:`async_seal`; CRL and OCSP
+   times are whole seconds, so "after" is judged at that resolution:
+   :func:`verify.revocation_cache.issued_since`);
 3. write the DSS and the document time-stamp in one revision.
 
 Renewal (:func:`async_renew`) is the same step for a file that already has one: the
@@ -41,7 +43,7 @@ from pyhanko_certvalidator.path import ValidationPath
 from pdfsign.errors import InputError, TimestampError
 from verify.revocation_cache import crl_issued, issued_since, ocsp_issued
 
-__all__ = ["ARCHIVE_DIGEST", "FreshContextFactory", "async_renew", "async_seal", "newest_time"]
+__all__ = ["ARCHIVE_DIGEST", "FreshContextFactory", "async_renew", "async_seal"]
 
 #: The digest of document time-stamps (the archive time-stamp chain).
 ARCHIVE_DIGEST = "sha256"
@@ -66,19 +68,6 @@ def _gen_time(token: cms.SignedData) -> datetime:
     """``genTime`` of an RFC 3161 token (§2.4.2)."""
     gen_time: datetime = token["encap_content_info"]["content"].parsed["gen_time"].native
     return gen_time
-
-
-def newest_time(reader: PdfFileReader) -> datetime | None:
-    """The ``genTime`` of the file's newest time-stamp: its last document time-stamp, else
-    its last signature's time-stamp; ``None`` for a file with neither."""
-    embedded = reader.embedded_signatures
-    doc_ts = [s for s in embedded if s.sig_object_type == "/DocTimeStamp"]
-    if doc_ts:
-        return _gen_time(doc_ts[-1].signed_data)
-    regular = [s for s in embedded if s.sig_object_type == "/Sig"]
-    tokens = list(extract_tst_data_iter(regular[-1].signer_info, signed=False)) if regular \
-        else []
-    return max((_gen_time(t) for t in tokens), default=None)
 
 
 def _stale(context: ValidationContext, floor: datetime) -> dict[str, datetime]:
