@@ -111,8 +111,14 @@ def test_sigkill_at_random_moments(registry: Registry, seed: int) -> None:
     registry.issue(new, producer("v1"), actor="a", at=T0)
     rng = random.Random(seed)
     for _ in range(3):
+        before = len(registry.history(new.file_id))
         proc = _worker(registry, new.file_id, "loop")
-        time.sleep(rng.uniform(0.05, 0.4))
+        # the child has re-issued at least once (a loaded machine starts it late), then dies
+        # at a random moment of its loop
+        while len(registry.history(new.file_id)) == before:
+            assert proc.is_alive()
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.3))
         os.kill(proc.pid or 0, signal.SIGKILL)
         proc.join()
         assert proc.exitcode == -signal.SIGKILL
