@@ -40,6 +40,7 @@ from verify.revocation_cache import RevocationCache
 from verify.signatures import SignatureContext, check_signature
 from verify.timestamps import TimestampInput, check_timestamp, tst_time
 from verify.trust import TrustSettings, archival_validation_spec, pdf_validation_spec
+from verify.validation_clock import validation_clock
 
 __all__ = ["verify_pdf"]
 
@@ -296,8 +297,9 @@ def _judge(data: bytes, *, settings: TrustSettings, at: datetime,
         return structural or Problem(
             Verdict.NOT_SIGNED, "no signature field holds a signature (/Sig)"), ()
     try:
-        found = asyncio.run(_verify_signed(reader, sigs, data=data, settings=settings, at=at,
-                                           cache=cache))
+        with validation_clock(at):
+            found = asyncio.run(_verify_signed(reader, sigs, data=data, settings=settings,
+                                               at=at, cache=cache))
     except _PARSE_ERRORS as exc:
         return _unparseable(exc), ()
     return structural, found

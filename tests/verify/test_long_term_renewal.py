@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from time_travel import YEAR, adesverify, serve, travel_pki
+from time_travel import YEAR, adesverify, pdfsign_verify, serve, travel_pki
 from verify_samples import base_pdf
 
 from pdfsign.renewal import renew_pdf
@@ -89,13 +89,14 @@ def test_renewed_is_valid_at_t1_plus_5_years_for_pyhanko(case: _Case) -> None:
     assert independent
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "verify: pyHanko's ades_lta_validation as pdfsign verify calls it cannot validate the "
-    "first archive time-stamp (TSA expired) in the PoE chain ('Document timestamp chain "
-    "failed to validate'), so the signature is INDETERMINATE/NO_POE; adesverify accepts "
-    "the same file (issue 11 part 2)"))
 def test_renewed_is_valid_b_lta_at_t1_plus_5_years_for_pdfsign(case: _Case) -> None:
+    """``--at`` T1 + 5 years on today's clock (see verify/validation_clock.py) and, the
+    machine's clock itself moved there, ``pdfsign verify`` under faketime: both valid."""
     report, _ = _judge(case, case.renewed)
     assert report.verdict is Verdict.VALID, report.reason
     assert report.signatures[0].level is not None
     assert report.signatures[0].level.value == "B-LTA"
+    at = case.t1 + 5 * YEAR
+    with serve(case.pki, offset=at - dt.datetime.now(dt.UTC)):
+        later = pdfsign_verify(case.renewed, case.pki, offset=at - dt.datetime.now(dt.UTC))
+    assert (later["verdict"], later["level"]) == ("valid", "B-LTA")
