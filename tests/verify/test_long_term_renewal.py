@@ -5,8 +5,8 @@ is not.
 The PKI is generated now (its TSA certificate ends at T1 = now + 20 years); the rollover and
 the renewal run with services clocked at T1 − 1 year, and both validators judge at T1 + 5
 years against an HTTP server clocked then (``pyhanko sign adesverify`` under ``faketime``).
-The issuing CA ends at generation + 25 years, i.e. at T1 + 5 years itself: it does not get in
-the way, because the signer's chain is validated at the time-stamps' times, not now.
+The travel PKI's issuing CA ends with the root (``time_travel``): ``generate_pki``'s CA ends
+at generation + 25 years, exactly T1 + 5 years, which would hide what this test is about.
 """
 
 from __future__ import annotations
