@@ -161,3 +161,28 @@ def flatten(value: object, prefix: str = "") -> dict[str, str]:
         return out
     cell = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return {prefix.rstrip("."): cell}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A long run starts from no tallies (in the controller only, before any worker writes)."""
+    from mutations import RUNS_DIR
+
+    if LONG and not hasattr(config, "workerinput"):
+        for stale in RUNS_DIR.glob("*.json"):
+            stale.unlink()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After a long run: inputs per target and outcome, from ``fuzz/runs/`` (xdist-safe)."""
+    from mutations import RUNS_DIR
+
+    if not LONG:
+        return
+    terminalreporter.section("fuzz inputs (fuzz/runs/*.json)")
+    grand = 0
+    for path in sorted(RUNS_DIR.glob("*.json")):
+        run = json.loads(path.read_text())
+        grand += run["inputs"]
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(run["outcomes"].items()))
+        terminalreporter.write_line(f"{run['target']:<22} {run['inputs']:>8}  {outcomes}")
+    terminalreporter.write_line(f"{'total':<22} {grand:>8}")

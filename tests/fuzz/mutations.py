@@ -11,16 +11,21 @@ keeps most mutants deep inside the parsers instead of failing at the first byte.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from hypothesis import event
 from hypothesis import strategies as st
 
-__all__ = ["CRASH_DIR", "mutants", "recording"]
+__all__ = ["CRASH_DIR", "RUNS_DIR", "Tally", "mutants", "recording"]
 
 #: Where ``make fuzz`` (and any failing run) leaves the inputs that crashed a target.
 CRASH_DIR = Path(__file__).resolve().parents[2] / "fuzz" / "crashes"
+#: Where each target writes how many inputs it was fed, by outcome (the ``make fuzz`` figures).
+RUNS_DIR = Path(__file__).resolve().parents[2] / "fuzz" / "runs"
 
 _INTERESTING = [b"\x00", b"\xff", b"\x80", b"\x7f", b"0", b"-1", b"9" * 40, b"<", b">", b"(",
                 b")", b"[", b"]", b"/", b"obj", b"endobj", b"stream", b"%%EOF", b"\x30\x80",
@@ -77,3 +82,27 @@ def recording(target: str, data: bytes, *, suffix: str = ".bin") -> Iterator[Non
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}").write_bytes(data)
         raise
+
+
+class Tally:
+    """Every input a target was fed, by outcome; written to ``fuzz/runs/<target>.json``.
+
+    Counted here rather than read from hypothesis's statistics, which pytest-xdist does not
+    carry back to the controller; these count every call, replays and shrinks included.
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.outcomes: Counter[str] = Counter()
+
+    def add(self, outcome: str) -> None:
+        """Count one input and tell hypothesis (its statistics, when not under xdist)."""
+        self.outcomes[outcome] += 1
+        event(outcome)
+
+    def write(self) -> None:
+        RUNS_DIR.mkdir(parents=True, exist_ok=True)
+        total = sum(self.outcomes.values())
+        (RUNS_DIR / f"{self.target}.json").write_text(json.dumps(
+            {"target": self.target, "inputs": total, "outcomes": dict(self.outcomes)},
+            indent=1, sort_keys=True) + "\n")

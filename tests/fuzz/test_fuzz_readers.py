@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from conftest import budget, flatten
-from hypothesis import event, given
-from mutations import mutants, recording
+from hypothesis import given
+from mutations import Tally, mutants, recording
 
 from pdfsign.batch import BatchRow, read_rows
 from pdfsign.config import Settings
@@ -45,6 +45,8 @@ def test_documents_reader(sample_data: dict[str, bytes], tmp_path_factory: pytes
                           ) -> None:
     path = tmp_path_factory.mktemp("fuzz-documents") / "document.json"
 
+    tally = Tally("documents")
+
     @budget("documents")
     @given(case=mutants(list(sample_data.values())))
     def run(case: tuple[int, bytes]) -> None:
@@ -52,9 +54,10 @@ def test_documents_reader(sample_data: dict[str, bytes], tmp_path_factory: pytes
         with recording("documents", case[1], suffix=".json"):
             refused = _refusal(lambda: parse_document(load_data(path)), InputError)
         assert refused is None or refused.field is not None, "the error names its field or file"
-        event("parsed" if refused is None else "InputError")
+        tally.add("parsed" if refused is None else "InputError")
 
     run()
+    tally.write()
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
@@ -64,6 +67,8 @@ def test_batch_readers(suffix: str, sample_data: dict[str, bytes],
     seed = _jsonl(sample_data) if suffix == ".jsonl" else _csv(sample_data)
     assert len(read_rows(_write(path, seed))) == len(sample_data)
 
+    tally = Tally(f"batch{suffix}")
+
     @budget("batches")
     @given(case=mutants([seed]))
     def run(case: tuple[int, bytes]) -> None:
@@ -72,7 +77,7 @@ def test_batch_readers(suffix: str, sample_data: dict[str, bytes],
             refused = _refusal(lambda: rows.extend(read_rows(_write(path, case[1]))), InputError)
             if refused is not None:
                 assert refused.field == str(path)
-                event("file refused")
+                tally.add("file refused")
                 return
             for row in rows:
                 if row.data is None:
@@ -80,13 +85,16 @@ def test_batch_readers(suffix: str, sample_data: dict[str, bytes],
                     continue
                 bad = _refusal(lambda data=row.data: parse_document(data), InputError)
                 assert bad is None or bad.field is not None, "a row's error names its field"
-            event("rows read")
+            tally.add("rows read")
 
     run()
+    tally.write()
 
 
 def test_config_reader(tmp_path_factory: pytest.TempPathFactory) -> None:
     home = tmp_path_factory.mktemp("fuzz-config")
+
+    tally = Tally("config")
 
     @budget("config")
     @given(case=mutants([_CONFIG]))
@@ -95,9 +103,10 @@ def test_config_reader(tmp_path_factory: pytest.TempPathFactory) -> None:
         with recording("config", case[1], suffix=".toml"):
             refused = _refusal(lambda: Settings.load(home=home, env={}), ConfigurationError)
         assert refused is None or refused.field, "the error names the file"
-        event("loaded" if refused is None else "ConfigurationError")
+        tally.add("loaded" if refused is None else "ConfigurationError")
 
     run()
+    tally.write()
 
 
 def _refusal(call: Callable[[], object], kind: type[PdfsignError]) -> PdfsignError | None:

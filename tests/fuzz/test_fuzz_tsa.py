@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from asn1crypto import tsp
 from conftest import budget
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
-from mutations import mutants, recording
+from mutations import Tally, mutants, recording
 from werkzeug.test import Client
 
 from tsa.authority import TimeStampAuthority, TimeStampResponse
@@ -60,6 +60,8 @@ def _check_answer(body: bytes, der: bytes) -> str:
 
 
 def test_http_tsa_never_fails(client: Client, tsa_queries: list[bytes]) -> None:
+    tally = Tally("tsa-http")
+
     @budget("tsa-http")
     @given(case=mutants(tsa_queries), content_type=_TYPES)
     def run(case: tuple[int, bytes], content_type: str) -> None:
@@ -69,21 +71,25 @@ def test_http_tsa_never_fails(client: Client, tsa_queries: list[bytes]) -> None:
             assert response.status_code != 500
             if content_type != _TSQ:
                 assert response.status_code == 415
-                event("415 wrong content type")
+                tally.add("415 wrong content type")
                 return
             assert response.status_code == 200
             assert response.mimetype == "application/timestamp-reply"
-            event(_check_answer(body, response.get_data()))
+            tally.add(_check_answer(body, response.get_data()))
 
     run()
+    tally.write()
 
 
 def test_authority_never_raises(authority: TimeStampAuthority, tsa_queries: list[bytes]) -> None:
+    tally = Tally("tsa-authority")
+
     @budget("tsa-raw")
     @given(case=mutants(tsa_queries, max_edits=8))
     def run(case: tuple[int, bytes]) -> None:
         _, body = case
         with recording("tsa-authority", body, suffix=".tsq"):
-            event(_check_answer(body, authority.respond(body, at=AT)))
+            tally.add(_check_answer(body, authority.respond(body, at=AT)))
 
     run()
+    tally.write()

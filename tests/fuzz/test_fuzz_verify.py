@@ -12,8 +12,8 @@ import datetime as dt
 
 import pytest
 from conftest import SignedSample, budget
-from hypothesis import event, given
-from mutations import mutants, recording
+from hypothesis import given
+from mutations import Tally, mutants, recording
 
 from verify import TrustSettings, Verdict, verify_pdf
 from verify.document import INTERNAL_ERROR
@@ -28,6 +28,8 @@ def test_verify_pdf_never_raises(name: str, signed_samples: tuple[list[SignedSam
     (sample,) = [s for s in samples if s.name == name]
     at = signed_at + dt.timedelta(minutes=1)
 
+    tally = Tally(f"verify-{name}")
+
     @budget("verify")
     @given(case=mutants([sample.data], max_edits=3, raw=False))
     def run(case: tuple[int, bytes]) -> None:
@@ -36,9 +38,10 @@ def test_verify_pdf_never_raises(name: str, signed_samples: tuple[list[SignedSam
             report = verify_pdf(mutant, path=f"{name}-mutant.pdf", settings=sample_trust, at=at)
         assert report.problem is None or INTERNAL_ERROR not in report.problem.reason
         touched = sample.signed_bytes_changed(mutant)
-        event(f"signed bytes {'changed' if touched else 'intact'}: {report.verdict.value}")
+        tally.add(f"signed bytes {'changed' if touched else 'intact'}: {report.verdict.value}")
         if touched:
             with recording(f"verify-valid-{name}", mutant, suffix=".pdf"):
                 assert report.verdict is not Verdict.VALID
 
     run()
+    tally.write()
