@@ -52,7 +52,7 @@ def test_bad_files_do_not_stop_the_others(samples: SampleSet, trust: TrustSettin
 
 def test_all_valid_run_is_ok(samples: SampleSet, trust: TrustSettings) -> None:
     run = verify_paths([samples.path("es-t"), samples.path("es-a")], settings=trust,
-                       at=samples.signed_at)
+                       at=samples.signed_at + dt.timedelta(minutes=1))
     assert run.ok
 
 
@@ -103,7 +103,7 @@ def test_a_pool_gives_the_same_reports_in_input_order(big_folder: Path,
 
 def test_reports_stream_out_one_by_one(samples: SampleSet, trust: TrustSettings) -> None:
     reports = iter_reports([samples.path("es-t"), samples.path("empty")], settings=trust,
-                           at=samples.signed_at)
+                           at=samples.signed_at + dt.timedelta(minutes=1))
     first = next(reports)
     assert first.path == str(samples.path("es-t"))
     assert [d.verdict for d in reports] == [Verdict.MALFORMED]
@@ -128,7 +128,7 @@ def test_few_files_stay_in_this_process(samples: SampleSet, trust: TrustSettings
     """No pool below the threshold: a report, not a pickled copy, and no child process."""
     before = set(multiprocessing.active_children())
     run = verify_paths([samples.path("es-t")] * (POOL_MIN_FILES - 1), settings=trust,
-                       at=samples.signed_at, workers=2)
+                       at=samples.signed_at + dt.timedelta(minutes=1), workers=2)
     assert set(multiprocessing.active_children()) == before
     assert run.ok
     assert len(run.documents) == POOL_MIN_FILES - 1

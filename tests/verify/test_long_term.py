@@ -73,27 +73,6 @@ def test_signer_expired_after_signing_is_valid_three_years_later(
     assert independent
 
 
-@pytest.fixture(scope="module")
-def brief(travel: Pki, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An ES-A by the signer whose certificate ends a minute after the PKI was made."""
-    path = tmp_path_factory.mktemp("brief") / "brief.pdf"
-    path.write_bytes(_es_a(travel, "brief"))
-    return path
-
-
-def test_signer_expired_after_signing_is_valid_offline_while_the_data_is_fresh(
-        travel: Pki, brief: Path, signed_at: dt.datetime) -> None:
-    """Two hours later the signer's certificate has expired and nothing is reachable; the
-    archive time-stamp proves the signature and its validation data existed before."""
-    at = signed_at + dt.timedelta(hours=2)
-    report = _verify(brief.read_bytes(), travel, at=at, offline=True)
-    signature = report.signatures[0]
-    assert (report.verdict, signature.level and signature.level.value) == (Verdict.VALID,
-                                                                          "B-LTA"), report
-    assert signature.validity["now"].value == "expired"
-    assert adesverify(brief, travel, offline_at=at)
-
-
 def test_three_years_later_offline_the_newest_timestamp_needs_current_data(
         travel: Pki, short_lived: Path, signed_at: dt.datetime) -> None:
     """With no service to ask, nothing says the newest archive time-stamp's TSA is still

@@ -3,8 +3,8 @@ and pyHanko's AdES validator run under ``faketime`` as an independent judge.
 
 A PKI generated here points its CRL and OCSP URLs at a free loopback port of its own, so a
 test can serve it "in 2033" without disturbing the shared server on the committed PKI's
-port.  Its ``short`` signer's certificate ends one year after generation, its ``brief``
-signer's a minute after: signers that expire after signing.  Its issuing CA ends with the
+port.  Its ``short`` signer's certificate ends one year after generation: a signer that
+expires after signing.  Its issuing CA ends with the
 root (30 years), not after 25 (see :func:`_extend_ca`).
 """
 
@@ -99,12 +99,10 @@ def _extend_ca(pki: Pki) -> None:
 
 
 def travel_pki(directory: Path, *, at: dt.datetime) -> Pki:
-    """A fresh test PKI generated at ``at``, on a port of its own, with the ``short`` and
-    ``brief`` signers."""
+    """A fresh test PKI generated at ``at``, on a port of its own, with the ``short`` signer."""
     pki = generate_pki(directory, at=at, base_url=f"http://127.0.0.1:{_free_port()}")
     _extend_ca(pki)
     _add_signer(pki, "short", not_after=at + YEAR, at=at)
-    _add_signer(pki, "brief", not_after=at + dt.timedelta(minutes=1), at=at)
     return load_pki(directory)
 
 
