@@ -15,8 +15,8 @@ PROGRESS_MIN_ITEMS = 10
 
 
 @contextmanager
-def progress_display(total: int, *, asked: bool | None, label: str,
-                     done_line: str) -> Iterator[Callable[[], None]]:
+def progress_display(total: int, *, asked: bool | None, label: str, done_line: str,
+                     unasked_ok: bool = True) -> Iterator[Callable[[], None]]:
     """A callback that advances a progress display on stderr, or does nothing.
 
     Shown when asked (``--progress``), or on long runs when stderr is a terminal; there
@@ -25,9 +25,12 @@ def progress_display(total: int, *, asked: bool | None, label: str,
     :param label: the bar's label (``renewing``).
     :param done_line: the log line, formatted with ``done`` and ``total``
         (``"renewed {done}/{total} files"``).
+    :param unasked_ok: ``False`` keeps it off unless asked (a report streamed to the same
+        terminal would be broken up by the bar).
     """
     tty = sys.stderr.isatty()
-    if asked is False or (asked is None and (not tty or total < PROGRESS_MIN_ITEMS)):
+    if asked is False or (asked is None and (
+            not tty or total < PROGRESS_MIN_ITEMS or not unasked_ok)):
         yield lambda: None
     elif tty:
         with click.progressbar(length=total, label=label, file=sys.stderr) as bar:

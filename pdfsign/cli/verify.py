@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from pdfsign.atomic import write_atomically
 from pdfsign.cli._home import parse_instant
+from pdfsign.cli._progress import progress_display
 from pdfsign.cli._signer import open_signer
 from pdfsign.config import Settings
 from pdfsign.errors import InputError
@@ -96,43 +96,14 @@ def _sign(report: bytes, *, signer: str | None, pin_file: Path | None,
                     at=at, reason=message("title", lang="ja"), location=None)
 
 
-#: Runs with at least this many files show a progress bar when stderr is a terminal.
-_PROGRESS_MIN_FILES = 10
-
-
-@contextmanager
-def _progress(total: int, *, asked: bool | None,
-              streaming: bool) -> Iterator[Callable[[], None]]:
-    """A callback that advances a progress display on stderr, or does nothing.
-
-    Shown when asked (``--progress``), or on long runs when stderr is a terminal and the
-    report is not being streamed to that same terminal.  On a terminal it is click's bar;
-    elsewhere (a CI log) one line per tenth of the run.
-    """
-    tty = sys.stderr.isatty()
-    if asked is False or (asked is None and (
-            not tty or total < _PROGRESS_MIN_FILES or (streaming and sys.stdout.isatty()))):
-        yield lambda: None
-    elif tty:
-        with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
-            yield lambda: bar.update(1)
-    else:
-        done = 0
-
-        def line() -> None:
-            nonlocal done
-            done += 1
-            if done == total or done % max(total // 10, 1) == 0:
-                click.echo(f"verified {done}/{total} files", err=True)
-        yield line
-
-
 def _collect(reports: Iterator[DocumentReport], *, total: int, fmt: str, lang: Lang,
              output: Path | None, progress: bool | None, at: dt.datetime) -> VerificationRun:
     """Every report, in input order; the text report to stdout is printed as they come."""
     streaming = fmt == "text" and output is None
     documents = []
-    with _progress(total, asked=progress, streaming=streaming) as advance:
+    with progress_display(total, asked=progress, label="verifying",
+                          done_line="verified {done}/{total} files",
+                          unasked_ok=not (streaming and sys.stdout.isatty())) as advance:
         if streaming:
             click.echo(render_text_header(at, lang=lang), nl=False)
         for report in reports:
