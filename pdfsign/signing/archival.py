@@ -23,7 +23,7 @@ document time-stamp (ETSI EN 319 142-1 §5.5, the archive time-stamp chain).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from io import BytesIO
 from typing import Protocol
@@ -34,7 +34,6 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper, TimestampDSSContentSettings
 from pyhanko.sign.timestamps.api import TimeStamper
-from pyhanko.sign.validation.dss import collect_validation_info
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
@@ -43,7 +42,8 @@ from pyhanko_certvalidator.path import ValidationPath
 from pdfsign.errors import InputError, TimestampError
 from verify.revocation_cache import crl_issued, issued_since, ocsp_issued
 
-__all__ = ["ARCHIVE_DIGEST", "FreshContextFactory", "async_renew", "async_seal"]
+__all__ = ["ARCHIVE_DIGEST", "FreshContextFactory", "async_renew", "async_seal",
+           "document_timestamps"]
 
 #: The digest of document time-stamps (the archive time-stamp chain).
 ARCHIVE_DIGEST = "sha256"
@@ -86,10 +86,11 @@ def _stale(context: ValidationContext, floor: datetime) -> dict[str, datetime]:
     return stale
 
 
-async def _validate_token_signer(token: cms.SignedData,
-                                 context: ValidationContext) -> ValidationPath:
-    """Validate the certificate that signed ``token`` (a TSA's), gathering its revocation data."""
-    info = extract_certificate_info(token)
+async def _validate_signer_of(signed_data: cms.SignedData,
+                              context: ValidationContext) -> ValidationPath:
+    """Validate the certificate that signed ``signed_data`` (a signer's or a TSA's), gathering
+    the revocation data of its chain into ``context``."""
+    info = extract_certificate_info(signed_data)
     validator = CertificateValidator(info.signer_cert, intermediate_certs=info.other_certs,
                                      validation_context=context)
     path: ValidationPath = await validator.async_validate_usage(  # type: ignore[no-untyped-call]
@@ -148,30 +149,36 @@ async def _with_fresh_data(pdf: bytes, collect: Collector, *, floor: datetime,
         await context.aclose()  # type: ignore[no-untyped-call]
 
 
-def _document_timestamps(reader: PdfFileReader) -> list[EmbeddedPdfSignature]:
+def document_timestamps(reader: PdfFileReader) -> list[EmbeddedPdfSignature]:
+    """The file's document time-stamps, oldest first (one pass of pyHanko's reader)."""
     return [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
 
 
-async def async_seal(signed: bytes, *, timestamper: TimeStamper, factory: FreshContextFactory,
-                     grace: timedelta = timedelta(0)) -> bytes:
-    """Turn a just-made B-T signature (the file's last) into B-LTA: steps 2 and 3 above.
+async def async_seal(signed: bytes, *, signature: cms.SignedData,
+                     earlier: Sequence[cms.SignedData] = (), timestamper: TimeStamper,
+                     factory: FreshContextFactory, grace: timedelta = timedelta(0)) -> bytes:
+    """Turn a just-made B-T signature into B-LTA: steps 2 and 3 above.
 
-    Earlier document time-stamps of the file (an approval signature added to an ES-A) get
-    their TSA's data too, so the archive time-stamp chain stays unbroken.
+    The signature is given as its CMS, as signing made it: reading it back from the PDF
+    would tokenize every ``/Contents`` again (a third of an ES-A's time in pyHanko's reader).
 
+    :param signed: the PDF with the signature, ``signature`` its last one.
+    :param earlier: the document time-stamps the file already had (an approval signature
+        added to an ES-A): their TSAs' data is gathered too, so the archive time-stamp
+        chain stays unbroken.
     :param grace: how long after the signature time-stamp the data must be issued.
+    :raises InputError: the signature has no signature time-stamp.
     :raises TimestampError: no fresh revocation data, or the TSA refused.
     """
-    reader = PdfFileReader(BytesIO(signed))
-    signature = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"][-1]
-    tokens = list(extract_tst_data_iter(signature.signer_info, signed=False))
+    tokens = list(extract_tst_data_iter(signature["signer_infos"][0], signed=False))
     if not tokens:
         raise InputError("the signature has no signature time-stamp to seal", field="pdf")
-    earlier = [d.signed_data for d in _document_timestamps(reader)]
 
     async def collect(context: ValidationContext) -> list[ValidationPath]:
-        paths: list[ValidationPath] = await collect_validation_info(signature, context)
-        return paths + [await _validate_token_signer(t, context) for t in earlier]
+        # the signer's chain, then each time-stamp's TSA (pyHanko's collect_validation_info
+        # does the same from a parsed PDF signature)
+        return [await _validate_signer_of(data, context)
+                for data in (signature, *tokens, *earlier)]
 
     floor = max(_gen_time(t) for t in tokens) + grace
     return await _with_fresh_data(signed, collect, floor=floor, factory=factory,
@@ -188,14 +195,14 @@ async def async_renew(pdf: bytes, *, timestamper: TimeStamper,
     :raises TimestampError: no fresh revocation data, or the TSA refused.
     """
     reader = PdfFileReader(BytesIO(pdf))
-    doc_ts = _document_timestamps(reader)
+    doc_ts = document_timestamps(reader)
     if not doc_ts:
         raise InputError("not an ES-A: the file has no document time-stamp to renew",
                          field="pdf")
     newest = doc_ts[-1].signed_data
 
     async def collect(context: ValidationContext) -> list[ValidationPath]:
-        return [await _validate_token_signer(newest, context)]
+        return [await _validate_signer_of(newest, context)]
 
     return await _with_fresh_data(pdf, collect, floor=_gen_time(newest), factory=factory,
                                   timestamper=timestamper)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from io import BytesIO
 
+from asn1crypto import cms
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields
@@ -116,8 +117,11 @@ async def _reserve(session: PdfSigningSession, signer: Signer, timestamper: Time
 
 
 async def _sign_session(writer: IncrementalPdfFileWriter, pdf_signer: PdfSigner,
-                        timestamper: TimeStamper, at: datetime) -> bytes:
-    """Run pyHanko's signing session (its interrupted-signing API) with ``at`` as signing time."""
+                        timestamper: TimeStamper, at: datetime) -> tuple[bytes, cms.SignedData]:
+    """Run pyHanko's signing session (its interrupted-signing API) with ``at`` as signing time.
+
+    :return: the signed PDF and the signature's CMS.
+    """
     session = pdf_signer.init_signing_session(writer)
     session.system_time = at
     validation = await session.perform_presign_validation(writer)
@@ -131,7 +135,8 @@ async def _sign_session(writer: IncrementalPdfFileWriter, pdf_signer: PdfSigner,
     await post.post_signature_processing(output)
     output.seek(0)
     signed: bytes = output.read()
-    return signed
+    signature = cms.ContentInfo.load(post.sig_contents)  # the DER written into /Contents
+    return signed, signature["content"]
 
 
 def _explain(exc: BaseException) -> str:
@@ -209,13 +214,16 @@ async def async_sign_pdf(
     except (PdfError, ValueError) as exc:
         raise InputError(f"not a readable PDF: {exc}", field="pdf") from None
     context = validation_context_factory()
+    existing = writer.prev.embedded_signatures
+    earlier = [s.signed_data for s in existing if s.sig_object_type == "/DocTimeStamp"]
     metadata = _metadata(context, _Details(field_name, reason, location),
-                         certify=not writer.prev.embedded_signatures)
+                         certify=not existing)
     pdf_signer = PdfSigner(metadata, signer, timestamper=timestamper)
     try:
-        signed = await _sign_session(writer, pdf_signer, timestamper, at)
+        signed, signature = await _sign_session(writer, pdf_signer, timestamper, at)
         if level.long_term:
-            signed = await async_seal(signed, timestamper=timestamper,
+            signed = await async_seal(signed, signature=signature, earlier=earlier,
+                                      timestamper=timestamper,
                                       factory=validation_context_factory, grace=grace)
     except (TimestampRequestError, PathBuildingError, PathValidationError, PyHankoSigningError,
             PdfError, OSError, ValueError) as exc:
