@@ -11,17 +11,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from tsa.certificates import (
+    CA_EXTENSIONS,
+    LEAF,
+    Issuer,
+    KeyType,
+    PrivateKey,
+    certificate,
+    key_usage,
+    new_key,
+    subject_name,
+    tsa_certificate,
+    write_pem,
+)
 from tsa.errors import PkiError, PkiWriteError
 
 __all__ = [
@@ -40,8 +52,6 @@ __all__ = [
     "rollover_tsa",
 ]
 
-KeyType = Literal["rsa", "ec"]
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 #: Where the bundled services answer; the certificates' CRL and OCSP URLs point here.
 DEFAULT_BASE_URL = "http://127.0.0.1:3161"
@@ -50,7 +60,6 @@ DEFAULT_POLICY_OID = "1.3.6.1.4.1.58314.3161.1"
 #: The signing PIN of the generated test signers (8-32 characters, one upper-case letter).
 DEFAULT_TEST_PIN = "TestPin2026"
 
-_ORG = "pdfsign テスト信用保証協会"
 _YEAR = dt.timedelta(days=365)
 _MANIFEST = "pki.json"
 #: How long a TSA certificate is valid, the first and each successor (capped by the root's).
@@ -173,108 +182,6 @@ def load_pki(directory: Path) -> Pki:
         raise PkiError(f"pki.json is malformed: {exc}", field=str(manifest_path)) from None
 
 
-def _new_key(key_type: KeyType) -> PrivateKey:
-    if key_type == "ec":
-        return ec.generate_private_key(ec.SECP256R1())
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _name(common_name: str, unit: str | None = None) -> x509.Name:
-    attrs = [
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _ORG),
-    ]
-    if unit:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    return x509.Name(attrs)
-
-
-@dataclass(frozen=True)
-class _Issuer:
-    cert: x509.Certificate
-    key: PrivateKey
-    crl_url: str
-    ocsp_url: str | None
-
-
-def _certificate(
-    subject: x509.Name,
-    key: PrivateKey,
-    issuer: _Issuer | None,
-    *,
-    not_before: dt.datetime,
-    not_after: dt.datetime,
-    extensions: Iterable[tuple[x509.ExtensionType, bool]],
-) -> x509.Certificate:
-    """Build and sign one certificate; ``issuer=None`` makes it self-signed."""
-    signing_key = issuer.key if issuer else key
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer.cert.subject if issuer else subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), False
-        )
-    )
-    if issuer:
-        builder = builder.add_extension(
-            x509.CRLDistributionPoints([x509.DistributionPoint(
-                [x509.UniformResourceIdentifier(issuer.crl_url)], None, None, None)]),
-            False,
-        )
-        if issuer.ocsp_url:
-            builder = builder.add_extension(
-                x509.AuthorityInformationAccess([x509.AccessDescription(
-                    AuthorityInformationAccessOID.OCSP,
-                    x509.UniformResourceIdentifier(issuer.ocsp_url))]),
-                False,
-            )
-    for extension, critical in extensions:
-        builder = builder.add_extension(extension, critical)
-    return builder.sign(signing_key, hashes.SHA256())
-
-
-def _key_usage(*, sign: bool = False, non_repudiation: bool = False,
-               ca: bool = False) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=sign, content_commitment=non_repudiation, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-        encipher_only=False, decipher_only=False,
-    )
-
-
-def _tsa_certificate(key: PrivateKey, root: _Issuer, *, not_before: dt.datetime,
-                     not_after: dt.datetime) -> x509.Certificate:
-    """The TSA profile, the same for the first certificate and every successor: issued by the
-    root, critical EKU timeStamping only (RFC 3161 §2.3), digitalSignature + nonRepudiation."""
-    return _certificate(
-        _name("pdfsign Test Time-Stamp Authority", "TSA"), key, root,
-        not_before=not_before, not_after=not_after,
-        extensions=[_LEAF, (_key_usage(sign=True, non_repudiation=True), True),
-                    (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)])
-
-
-_CA_EXTENSIONS: list[tuple[x509.ExtensionType, bool]] = [
-    (x509.BasicConstraints(ca=True, path_length=None), True),
-    (_key_usage(ca=True), True),
-]
-_LEAF: tuple[x509.ExtensionType, bool] = (x509.BasicConstraints(ca=False, path_length=None), True)
-
-
-def _write_pem(path: Path, cert: x509.Certificate, key: PrivateKey | None = None) -> None:
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    if key is not None:
-        path.with_suffix(".key.pem").write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
-
-
 def generate_pki(
     directory: Path,
     *,
@@ -312,38 +219,38 @@ def _generate(directory: Path, *, at: dt.datetime, key_type: KeyType, pin: str, 
     (directory / "signers").mkdir(exist_ok=True)
     start = at - dt.timedelta(days=1)
 
-    root_key = _new_key(key_type)
-    root_cert = _certificate(_name("pdfsign Test Root CA"), root_key, None,
+    root_key = new_key(key_type)
+    root_cert = certificate(subject_name("pdfsign Test Root CA"), root_key, None,
                              not_before=at - 10 * _YEAR, not_after=at + 30 * _YEAR,
-                             extensions=_CA_EXTENSIONS)
-    root = _Issuer(root_cert, root_key, f"{base_url}/crl/root.crl", None)
-    ca_key = _new_key(key_type)
-    ca_cert = _certificate(_name("pdfsign Test Issuing CA"), ca_key, root,
+                             extensions=CA_EXTENSIONS)
+    root = Issuer(root_cert, root_key, f"{base_url}/crl/root.crl", None)
+    ca_key = new_key(key_type)
+    ca_cert = certificate(subject_name("pdfsign Test Issuing CA"), ca_key, root,
                            not_before=at - 10 * _YEAR, not_after=at + 25 * _YEAR,
                            extensions=[(x509.BasicConstraints(ca=True, path_length=0), True),
-                                       (_key_usage(ca=True), True)])
-    ca = _Issuer(ca_cert, ca_key, f"{base_url}/crl/ca.crl", f"{base_url}/ocsp")
+                                       (key_usage(ca=True), True)])
+    ca = Issuer(ca_cert, ca_key, f"{base_url}/crl/ca.crl", f"{base_url}/ocsp")
 
-    tsa_key = _new_key(key_type)
-    tsa_cert = _tsa_certificate(tsa_key, root, not_before=start, not_after=at + TSA_LIFETIME)
-    ocsp_key = _new_key(key_type)
-    ocsp_cert = _certificate(
-        _name("pdfsign Test OCSP Responder", "OCSP"), ocsp_key, ca,
+    tsa_key = new_key(key_type)
+    tsa_cert = tsa_certificate(tsa_key, root, not_before=start, not_after=at + TSA_LIFETIME)
+    ocsp_key = new_key(key_type)
+    ocsp_cert = certificate(
+        subject_name("pdfsign Test OCSP Responder", "OCSP"), ocsp_key, ca,
         not_before=start, not_after=at + 20 * _YEAR,
-        extensions=[_LEAF, (_key_usage(sign=True), True),
+        extensions=[LEAF, (key_usage(sign=True), True),
                     (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), False),
                     (x509.OCSPNoCheck(), False)])
     for name, cert, key in (("root", root_cert, root_key), ("ca", ca_cert, ca_key),
                             ("tsa", tsa_cert, tsa_key), ("ocsp", ocsp_cert, ocsp_key)):
-        _write_pem(directory / f"{name}.pem", cert, key)
+        write_pem(directory / f"{name}.pem", cert, key)
 
-    rogue_key = _new_key(key_type)
-    rogue_cert = _certificate(_name("Unknown Root CA (not trusted)"), rogue_key, None,
+    rogue_key = new_key(key_type)
+    rogue_cert = certificate(subject_name("Unknown Root CA (not trusted)"), rogue_key, None,
                               not_before=at - 10 * _YEAR, not_after=at + 30 * _YEAR,
-                              extensions=_CA_EXTENSIONS)
-    rogue = _Issuer(rogue_cert, rogue_key, f"{base_url}/crl/rogue.crl", None)
+                              extensions=CA_EXTENSIONS)
+    rogue = Issuer(rogue_cert, rogue_key, f"{base_url}/crl/rogue.crl", None)
 
-    signer_specs: list[tuple[str, str, KeyType, _Issuer, dt.datetime, dt.datetime, str]] = [
+    signer_specs: list[tuple[str, str, KeyType, Issuer, dt.datetime, dt.datetime, str]] = [
         ("staff", "山田 太郎", key_type, ca, start, at + 5 * _YEAR, "good"),
         ("staff-ec", "佐藤 花子", "ec", ca, start, at + 5 * _YEAR, "good"),
         ("representative", "代表取締役 鈴木 一郎", key_type, ca, start, at + 5 * _YEAR, "good"),
@@ -354,16 +261,17 @@ def _generate(directory: Path, *, at: dt.datetime, key_type: KeyType, pin: str, 
     signers: dict[str, dict[str, str]] = {}
     revocations: list[dict[str, str | int]] = []
     for name, common_name, kt, issuer, not_before, not_after, status in signer_specs:
-        key = _new_key(kt)
-        cert = _certificate(
-            _name(common_name, "保証課"), key, issuer, not_before=not_before, not_after=not_after,
-            extensions=[_LEAF, (_key_usage(sign=True, non_repudiation=True), True)])
+        key = new_key(kt)
+        cert = certificate(
+            subject_name(common_name, "保証課"), key, issuer, not_before=not_before,
+            not_after=not_after,
+            extensions=[LEAF, (key_usage(sign=True, non_repudiation=True), True)])
         chain = [issuer.cert] + ([root_cert] if issuer is ca else [])
         p12 = pkcs12.serialize_key_and_certificates(
             name.encode(), key, cert, chain,
             serialization.BestAvailableEncryption(pin.encode()))
         (directory / "signers" / f"{name}.p12").write_bytes(p12)
-        _write_pem(directory / "signers" / f"{name}.pem", cert)
+        write_pem(directory / "signers" / f"{name}.pem", cert)
         signers[name] = {"p12": f"signers/{name}.p12", "cert": f"signers/{name}.pem",
                          "pin": pin, "status": status}
         if status == "revoked":
@@ -411,7 +319,7 @@ def rollover_tsa(directory: Path, *, at: dt.datetime,
     :raises PkiWriteError: a file of the folder cannot be written.
     """
     pki = load_pki(directory)
-    root = _Issuer(pki.certificate("root"), pki.private_key("root"),
+    root = Issuer(pki.certificate("root"), pki.private_key("root"),
                    f"{pki.base_url}/crl/root.crl", None)
     if at.utcoffset() is None or lifetime <= dt.timedelta(0):
         raise PkiError("needs a tz-aware time and a positive lifetime", field="at")
@@ -420,9 +328,9 @@ def rollover_tsa(directory: Path, *, at: dt.datetime,
                        f"{root.cert.not_valid_after_utc:%Y-%m-%d}): no successor can be issued",
                        field="at")
     old = pki.certificate("tsa")
-    key = _new_key("ec" if isinstance(pki.private_key("tsa"), ec.EllipticCurvePrivateKey)
+    key = new_key("ec" if isinstance(pki.private_key("tsa"), ec.EllipticCurvePrivateKey)
                    else "rsa")
-    successor = _tsa_certificate(key, root, not_before=at - dt.timedelta(days=1),
+    successor = tsa_certificate(key, root, not_before=at - dt.timedelta(days=1),
                                  not_after=min(at + lifetime, root.cert.not_valid_after_utc))
     retired = RetiredTsa(directory / f"tsa-{old.serial_number:x}.pem", old.serial_number, at)
     try:
@@ -442,7 +350,7 @@ def _install_successor(pki: Pki, old: x509.Certificate, successor: x509.Certific
     """
     directory = pki.directory
     retired.cert.write_bytes(old.public_bytes(serialization.Encoding.PEM))
-    _write_pem(directory / "tsa.new.pem", successor, key)
+    write_pem(directory / "tsa.new.pem", successor, key)
     (directory / "tsa.new.key.pem").replace(directory / "tsa.key.pem")
     (directory / "tsa.new.pem").replace(directory / "tsa.pem")
     manifest_path = directory / _MANIFEST
