@@ -156,31 +156,38 @@ def run_renewal(registry: Registry, *, at: datetime, within: timedelta | None,
     :param progress: given the number of files, returns the per-file callback.
     """
     items = plan(registry, at=at, within=within, weak=weak, file_ids=file_ids)
+    active = None
     if services is not None and any(item.due for item in items):
-        check_renewal_helps(services, at=at, within=within, weak=weak)
+        active = check_renewal_helps(services, at=at, within=within, weak=weak)
     advance = progress(len(items)) if progress else (lambda: None)
     return renew_planned(registry, items, services=services, actor=actor, at=at,
-                         progress=advance)
+                         progress=advance, active=active)
 
 
 def renew_planned(registry: Registry, items: Sequence[PlanItem], *,
                   services: SigningServices | None, actor: str, at: datetime,
-                  progress: Callable[[], None] = lambda: None) -> tuple[Outcome, ...]:
+                  progress: Callable[[], None] = lambda: None,
+                  active: ArchiveState | None = None) -> tuple[Outcome, ...]:
     """Renew the due items, each in its own transaction; one failure does not stop the rest.
 
     :param services: the TSA and revocation sources; ``None`` is a dry run: report what
         would be renewed (``planned``), change nothing.
     :param progress: called after each item (the CLI's progress display).
+    :param active: the active TSA's token as :func:`check_renewal_helps` saw it: every
+        renewed file's newest time-stamp is that TSA's, so its "renew before" is that one's
+        (no need to parse each renewed file once more).
     """
+    until = active.renew_before if active is not None else None
     outcomes = []
     for item in items:
-        outcomes.append(_outcome(registry, item, services=services, actor=actor, at=at))
+        outcomes.append(_outcome(registry, item, services=services, actor=actor, at=at,
+                                 renewed_until=until))
         progress()
     return tuple(outcomes)
 
 
 def _outcome(registry: Registry, item: PlanItem, *, services: SigningServices | None,
-             actor: str, at: datetime) -> Outcome:
+             actor: str, at: datetime, renewed_until: datetime | None) -> Outcome:
     """Renew one item (or say why not) in its own registry transaction."""
     v = item.version
     base = Outcome(v.file_id, v.number, "not-due", item.reasons, item.archive.renew_before,
@@ -192,14 +199,10 @@ def _outcome(registry: Registry, item: PlanItem, *, services: SigningServices | 
     if services is None:
         return replace(base, status="planned", detail=None)
 
-    renewed: list[ArchiveState] = []
-
     def produce(current: VersionInfo, pdf: bytes) -> bytes:
         if current.sha256 != v.sha256 or current.number != v.number:
             raise _Changed(f"{v.file_id} changed since it was planned", field="file_id")
-        new = renew_pdf(pdf, services=services)
-        renewed.append(archive_state(new))
-        return new
+        return renew_pdf(pdf, services=services)
 
     try:
         done = registry.renew(v.file_id, produce, reason=";".join(item.reasons), actor=actor,
@@ -211,4 +214,4 @@ def _outcome(registry: Registry, item: PlanItem, *, services: SigningServices | 
         return replace(base, status="failed", detail=str(exc),
                         exit_code=problem.exit_code if problem else None)
     return replace(base, status="renewed", new_sha256=done.new_sha256, detail=None,
-                   renew_before=renewed[-1].renew_before)
+                   renew_before=renewed_until)

@@ -42,8 +42,7 @@ from pyhanko_certvalidator.path import ValidationPath
 from pdfsign.errors import InputError, TimestampError
 from verify.revocation_cache import crl_issued, issued_since, ocsp_issued
 
-__all__ = ["ARCHIVE_DIGEST", "FreshContextFactory", "async_renew", "async_seal",
-           "document_timestamps"]
+__all__ = ["ARCHIVE_DIGEST", "FreshContextFactory", "async_renew", "async_seal"]
 
 #: The digest of document time-stamps (the archive time-stamp chain).
 ARCHIVE_DIGEST = "sha256"
@@ -149,7 +148,7 @@ async def _with_fresh_data(pdf: bytes, collect: Collector, *, floor: datetime,
         await context.aclose()  # type: ignore[no-untyped-call]
 
 
-def document_timestamps(reader: PdfFileReader) -> list[EmbeddedPdfSignature]:
+def _document_timestamps(reader: PdfFileReader) -> list[EmbeddedPdfSignature]:
     """The file's document time-stamps, oldest first (one pass of pyHanko's reader)."""
     return [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
 
@@ -195,7 +194,7 @@ async def async_renew(pdf: bytes, *, timestamper: TimeStamper,
     :raises TimestampError: no fresh revocation data, or the TSA refused.
     """
     reader = PdfFileReader(BytesIO(pdf))
-    doc_ts = document_timestamps(reader)
+    doc_ts = _document_timestamps(reader)
     if not doc_ts:
         raise InputError("not an ES-A: the file has no document time-stamp to renew",
                          field="pdf")
