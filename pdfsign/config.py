@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pdfsign.errors import ConfigurationError
 
@@ -37,6 +37,7 @@ _ENV_KEYS = {
     "PDFSIGN_ACTOR": "actor",
     "PDFSIGN_WEAK_ALGORITHMS": "weak_algorithms",
     "PDFSIGN_REVOCATION_GRACE": "revocation_grace",
+    "PDFSIGN_TRUST": "trust",
 }
 
 
@@ -72,6 +73,20 @@ class Settings:
     #: Seconds after an ES-A's signature time-stamp before its revocation data may be issued
     #: (ETSI EN 319 102-1's grace period, for revocations still on their way); default 0.
     revocation_grace: str = "0"
+    #: Trusted roots (PEM/DER files) for ``pdfsign verify`` without ``--trust`` and the web UI.
+    trust: tuple[str, ...] = ()
+    #: Consecutive sign-in failures that lock an account, and for how many minutes.
+    lockout_failures: int = 5
+    lockout_minutes: int = 30
+    #: Days a password stays valid.
+    password_max_age_days: int = 120
+    #: Roles that must sign in with a second factor (``admin``, ``issuer``, ``auditor``).
+    require_second_factor: tuple[str, ...] = ()
+    #: Web sessions end after this many idle minutes, and after this many hours in any case.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    #: The largest PDF the web UI accepts, in megabytes.
+    upload_max_mb: int = 20
 
     def __post_init__(self) -> None:
         self.grace  # noqa: B018 - an unreadable grace period fails at load, naming the key
@@ -134,7 +149,8 @@ class Settings:
             raise ConfigurationError(f"unknown setting(s): {', '.join(unknown)}", field="config")
         if "pki_dir" in values:
             values["pki_dir"] = Path(str(values["pki_dir"])).expanduser()
-        return replace(settings, **values)  # type: ignore[arg-type]
+        typed: dict[str, Any] = {k: _typed(k, v) for k, v in values.items()}
+        return replace(settings, **typed)
 
 
 def _read_toml(path: Path) -> dict[str, object]:
@@ -157,7 +173,40 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise ConfigurationError("cannot read: arrays or tables nested too deeply",
                                  field=str(path)) from None
     for key, value in table.items():
-        if not isinstance(value, str):
-            raise ConfigurationError(f"must be a string, not {type(value).__name__} "
-                                     f"({value!r})", field=f"{path}: {key}")
+        expected = _KINDS.get(key, str)
+        if expected is tuple:
+            ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+        else:
+            ok = isinstance(value, expected) and not isinstance(value, bool)
+        if not ok:
+            raise ConfigurationError(f"must be {_KIND_NAMES[expected]}, not "
+                                     f"{type(value).__name__} ({value!r})",
+                                     field=f"{path}: {key}")
     return table
+
+
+#: The settings that are not text, by the TOML type they take (all others are strings).
+_KINDS: dict[str, type] = {f.name: {"int": int, "tuple[str, ...]": tuple}.get(str(f.type), str)
+                           for f in fields(Settings)}
+_KIND_NAMES = {str: "a string", int: "an integer", tuple: "an array of strings"}
+
+
+def _typed(key: str, value: object) -> object:
+    """A value from the file, the environment or an override, as the field's type.
+
+    The environment has only text: a list is comma-separated there, a number is digits.
+
+    :raises ConfigurationError: a number that is not a whole number from 0 up.
+    """
+    kind = _KINDS.get(key, str)
+    if kind is tuple:
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        return tuple(str(item).strip() for item in items if str(item).strip())
+    if kind is int and not isinstance(value, int):
+        text = str(value).strip()
+        if not text.isascii() or not text.isdigit():
+            raise ConfigurationError(f"must be a whole number, not {value!r}", field=key)
+        return int(text)
+    if kind is int and isinstance(value, int) and value < 0:
+        raise ConfigurationError(f"must not be negative, not {value}", field=key)
+    return value

@@ -13,6 +13,8 @@ from tsa.errors import PkiError, PkiWriteError, TsaError
 from verify.errors import VerifyError
 
 __all__ = [
+    "AccountLockedError",
+    "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
     "InputError",
@@ -107,6 +109,22 @@ class WriteError(PdfsignError):
     exit_code = 11
     http_status = 500
     reason = "write-failed"
+
+
+class AuthenticationError(PdfsignError):
+    """Sign-in failed; the message never says whether the user ID exists."""
+
+    exit_code = 12
+    http_status = 401
+    reason = "authentication-failed"
+
+
+class AccountLockedError(AuthenticationError):
+    """Too many failed sign-ins (or an administrator's lock): no sign-in until it lifts."""
+
+    exit_code = 13
+    http_status = 423
+    reason = "account-locked"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,68 @@
+"""Accounts: staff and bank users, passwords, lockout, second factor, web sessions.
+
+Every rule about who may sign in lives here; the CLI (``pdfsign user``) and the web UI
+call these functions and show their messages.
+"""
+
+from pdfsign.accounts.passwords import check_password
+from pdfsign.accounts.policy import AccountPolicy
+from pdfsign.accounts.roles import STAFF, Role, parse_account_id
+from pdfsign.accounts.second_factor import (
+    check_second_factor,
+    confirm_enrolment,
+    provisioning_uri,
+    start_enrolment,
+)
+from pdfsign.accounts.sessions import (
+    ActiveSession,
+    advance_session,
+    end_session,
+    load_session,
+    open_session,
+)
+from pdfsign.accounts.signin import Signin, Stage, authenticate, change_password
+from pdfsign.accounts.users import (
+    NewPassword,
+    UserInfo,
+    add_user,
+    deactivate,
+    edit_user,
+    get_user,
+    list_users,
+    lock,
+    reset_password,
+    set_language,
+    unlock,
+)
+
+__all__ = [
+    "STAFF",
+    "AccountPolicy",
+    "ActiveSession",
+    "NewPassword",
+    "Role",
+    "Signin",
+    "Stage",
+    "UserInfo",
+    "add_user",
+    "advance_session",
+    "authenticate",
+    "change_password",
+    "check_password",
+    "check_second_factor",
+    "confirm_enrolment",
+    "deactivate",
+    "edit_user",
+    "end_session",
+    "get_user",
+    "list_users",
+    "load_session",
+    "lock",
+    "open_session",
+    "parse_account_id",
+    "provisioning_uri",
+    "reset_password",
+    "set_language",
+    "start_enrolment",
+    "unlock",
+]
