@@ -10,6 +10,7 @@ from pdfsign.accounts.roles import STAFF, Role, parse_account_id
 from pdfsign.accounts.second_factor import (
     check_second_factor,
     confirm_enrolment,
+    pending_secret,
     provisioning_uri,
     start_enrolment,
 )
@@ -20,7 +21,7 @@ from pdfsign.accounts.sessions import (
     load_session,
     open_session,
 )
-from pdfsign.accounts.signin import Signin, Stage, authenticate, change_password
+from pdfsign.accounts.signin import Signin, Stage, authenticate, change_password, stage_after
 from pdfsign.accounts.users import (
     NewPassword,
     UserInfo,
@@ -59,10 +60,12 @@ __all__ = [
     "load_session",
     "lock",
     "open_session",
+    "pending_secret",
     "parse_account_id",
     "provisioning_uri",
     "reset_password",
     "set_language",
+    "stage_after",
     "start_enrolment",
     "unlock",
 ]

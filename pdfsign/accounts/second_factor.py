@@ -19,15 +19,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pdfsign.accounts.policy import AccountPolicy
-from pdfsign.accounts.signin import Stage, record_failure, stage_after
+from pdfsign.accounts.signin import Stage, record_failure, refuse_if_locked, stage_after
 from pdfsign.accounts.tables import RecoveryCode, User
-from pdfsign.accounts.users import load_user
+from pdfsign.accounts.users import UserInfo, load_user
 from pdfsign.errors import AuthenticationError, InputError
 from pdfsign.registry import Registry
 from pdfsign.registry import audit as audit_log
 
 __all__ = ["ISSUER", "RECOVERY_CODES", "check_second_factor", "confirm_enrolment",
-           "provisioning_uri", "start_enrolment"]
+           "pending_secret", "provisioning_uri", "start_enrolment"]
 
 #: The issuer name an authenticator app shows beside the account.
 ISSUER = "pdfsign"
@@ -52,6 +52,12 @@ def start_enrolment(registry: Registry, user_id: str) -> str:
     return secret
 
 
+def pending_secret(registry: Registry, user_id: str) -> str | None:
+    """The secret being enrolled (for the QR code and manual entry), if one was started."""
+    with registry.reading() as session:
+        return load_user(session, user_id).totp_pending
+
+
 def provisioning_uri(secret: str, user_id: str) -> str:
     """The ``otpauth://`` URI an authenticator app reads from the QR code."""
     return pyotp.TOTP(secret).provisioning_uri(name=user_id, issuer_name=ISSUER)
@@ -59,6 +65,8 @@ def provisioning_uri(secret: str, user_id: str) -> str:
 
 def _matching_step(secret: str, code: str, *, at: dt.datetime) -> int | None:
     """The time step ``code`` belongs to (now ± one step), or ``None``."""
+    if not code.isascii():  # compare_digest raises on non-ASCII text (full-width digits)
+        return None
     totp = pyotp.TOTP(secret)
     now_step = int(at.timestamp()) // _STEP
     for step in (now_step, now_step - 1, now_step + 1):
@@ -95,19 +103,23 @@ def check_second_factor(registry: Registry, policy: AccountPolicy, user_id: str,
     """Check a TOTP or recovery code at sign-in; return the session's next stage.
 
     :raises AuthenticationError: a wrong or replayed code (counted like a wrong password).
-    :raises AccountLockedError: that failure reached the lockout limit.
+    :raises AccountLockedError: that failure reached the lockout limit, or the ID is locked
+        (a right code does not lift a lockout).
     """
     code = code.strip().replace(" ", "")
     with registry.writing() as session:
         row = load_user(session, user_id)
-        how = _accept(session, row, code, at=at)
-        if how is None:
-            outcome: Stage | AuthenticationError = record_failure(
-                session, policy, row.user_id, at=at, what="second-factor")
+        outcome: Stage | AuthenticationError | None = refuse_if_locked(
+            session, policy, row.user_id, at=at)
+        if outcome is not None:
+            pass
+        elif (how := _accept(session, row, code, at=at)) is None:
+            outcome = record_failure(session, policy, row.user_id, at=at, what="second-factor")
         else:
             audit_log.append(session, at=at, actor=row.user_id, action="second-factor",
                              detail={"how": how})
-            outcome = stage_after(row, policy, at=at, second_factor_done=True)
+            outcome = stage_after(UserInfo.of(row), policy, at=at,
+                                  second_factor_done=True)
     if isinstance(outcome, AuthenticationError):
         raise outcome
     return outcome

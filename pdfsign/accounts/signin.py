@@ -32,7 +32,6 @@ from pdfsign.accounts.passwords import (
     verify_password,
 )
 from pdfsign.accounts.policy import AccountPolicy
-from pdfsign.accounts.roles import Role
 from pdfsign.accounts.tables import SigninThrottle, User
 from pdfsign.accounts.users import UserInfo, load_user
 from pdfsign.errors import AccountLockedError, AuthenticationError, InputError
@@ -40,7 +39,7 @@ from pdfsign.registry import JST, Registry
 from pdfsign.registry import audit as audit_log
 
 __all__ = ["Signin", "Stage", "authenticate", "change_password", "record_failure",
-           "stage_after", "typed_id"]
+           "refuse_if_locked", "stage_after", "typed_id"]
 
 _MAX_TYPED = 64
 WRONG = "ユーザーIDまたはパスワードが正しくありません / the user ID or password is wrong"
@@ -68,14 +67,14 @@ def typed_id(value: str) -> str:
     return "".join(c for c in value.strip() if c.isprintable())[:_MAX_TYPED]
 
 
-def stage_after(row: User, policy: AccountPolicy, *, at: dt.datetime,
+def stage_after(user: UserInfo, policy: AccountPolicy, *, at: dt.datetime,
                 second_factor_done: bool) -> Stage:
-    """The next step for ``row`` once its password (and maybe second factor) is checked."""
-    if row.totp_secret is not None and not second_factor_done:
+    """The next step for ``user`` once its password (and maybe second factor) is checked."""
+    if user.second_factor and not second_factor_done:
         return Stage.SECOND_FACTOR
-    if row.must_change or at - row.password_changed_at >= policy.password_max_age:
+    if user.must_change or at - user.password_changed_at >= policy.password_max_age:
         return Stage.PASSWORD
-    if Role(row.role) in policy.second_factor_roles and row.totp_secret is None:
+    if user.role in policy.second_factor_roles and not user.second_factor:
         return Stage.ENROL
     return Stage.FULL
 
@@ -98,11 +97,8 @@ def authenticate(registry: Registry, policy: AccountPolicy, user_id: str, passwo
 def _attempt(session: Session, policy: AccountPolicy, typed: str, password: str,
              *, at: dt.datetime) -> Signin | AuthenticationError:
     """One attempt inside a transaction that commits whatever happens (the audit trail)."""
-    locked = _locked_until(session, typed, at=at)
-    if locked is not None:
-        audit_log.append(session, at=at, actor=typed, action="signin-refused",
-                         detail={"why": "locked"})
-        return _locked_error(policy, locked)
+    if (refused := refuse_if_locked(session, policy, typed, at=at)) is not None:
+        return refused
     row = session.get(User, typed) if typed else None
     matches = verify_password(row.password_hash if row else dummy_hash(), password)
     if row is None or not matches or not row.active:
@@ -116,10 +112,26 @@ def _attempt(session: Session, policy: AccountPolicy, typed: str, password: str,
     session.execute(delete(SigninThrottle).where(SigninThrottle.user_id == typed))
     if needs_rehash(row.password_hash):
         row.password_hash = hash_password(password)
-    stage = stage_after(row, policy, at=at, second_factor_done=False)
+    user = UserInfo.of(row)
+    stage = stage_after(user, policy, at=at, second_factor_done=False)
     audit_log.append(session, at=at, actor=typed, action="signin",
                      detail={"stage": stage.value})
-    return Signin(UserInfo.of(row), stage)
+    return Signin(user, stage)
+
+
+def refuse_if_locked(session: Session, policy: AccountPolicy, typed: str,
+                     *, at: dt.datetime) -> AccountLockedError | None:
+    """The error (audited) if failures have locked ``typed`` at ``at``, else ``None``.
+
+    Checked before a password *and* before a second-factor code, so that a lockout stops
+    guessing codes too, not only passwords.
+    """
+    locked = _locked_until(session, typed, at=at)
+    if locked is None:
+        return None
+    audit_log.append(session, at=at, actor=typed, action="signin-refused",
+                     detail={"why": "locked"})
+    return _locked_error(policy, locked)
 
 
 def _locked_until(session: Session, typed: str, *, at: dt.datetime) -> dt.datetime | None:
@@ -165,13 +177,18 @@ def record_failure(session: Session, policy: AccountPolicy, typed: str, *, at: d
 
 
 def change_password(registry: Registry, user_id: str, *, current: str, new: str,
-                    at: dt.datetime) -> UserInfo:
+                    confirm: str | None = None, at: dt.datetime) -> UserInfo:
     """Replace a password the user knows with a new one that meets the rule.
 
-    :raises InputError: the current password is wrong (``current_password``), or the new
-        one breaks the rule or repeats the current one (``new_password``).
+    :param confirm: the new password typed again, where a form asks for it.
+    :raises InputError: the current password is wrong (``current_password``), the new one
+        breaks the rule or repeats the current one (``new_password``), or the repetition
+        differs (``confirm_password``).
     """
     check_password(new, field="new_password")
+    if confirm is not None and confirm != new:
+        raise InputError("確認用のパスワードが一致しません / the two new passwords differ",
+                         field="confirm_password")
     with registry.writing() as session:
         row = load_user(session, user_id)
         if not verify_password(row.password_hash, current):

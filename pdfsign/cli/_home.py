@@ -18,6 +18,7 @@ from typing import Any, TypeVar, overload
 import click
 
 from pdfsign.config import Settings
+from pdfsign.documents.fields import Day
 from pdfsign.errors import InputError
 from pdfsign.registry import JST
 
@@ -60,15 +61,12 @@ def parse_day(value: str | None, *, field: str) -> dt.date | None: ...
 def parse_day(value: str | None, *, field: str) -> dt.date | None:
     """An ISO date option (``2026-11-22``); ``None`` (option not given) stays ``None``.
 
+    The domain's date rule (:class:`pdfsign.documents.fields.Day`), so the web UI's date
+    fields say the same.
+
     :raises InputError: not a real date (exit 3, like bad data; ``--json`` reports it).
     """
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"日付はYYYY-MM-DD形式の実在する日です / expected a real date as "
-                         f"YYYY-MM-DD, got {value!r}", field=field) from None
+    return None if value is None else Day().parse(value, field)
 
 
 def parse_instant(value: str | None, *, field: str,

@@ -22,9 +22,11 @@ from pdfsign.documents import load_data, parse_user_id
 from pdfsign.registry import (
     INVALIDATION_REASONS,
     JST,
+    AuditQuery,
     FileInfo,
     Registry,
     SearchQuery,
+    audit_page,
     export_zip,
     list_banks,
     matching,
@@ -34,8 +36,8 @@ from pdfsign.registry import (
 from pdfsign.registry import purge as run_purge
 from pdfsign.registry import search as run_search
 
-__all__ = ["audit", "bank", "get", "history", "invalidate", "purge", "reissue", "repaid",
-           "search", "subrogate", "transfer"]
+__all__ = ["audit", "audit_list", "bank", "get", "history", "invalidate", "purge", "reissue",
+           "repaid", "search", "subrogate", "transfer"]
 
 
 def _file_line(info: FileInfo) -> str:
@@ -286,3 +288,25 @@ def audit_verify(settings: Settings, as_json: bool) -> None:
                     f"{report.entries} entries, head {report.head_hash[:16]}…"]))
     if not report.ok:
         raise SystemExit(1)
+
+
+@audit.command("list")
+@click.option("--actor", help="Only this actor (exact).")
+@click.option("--action", help="Only this action (exact, e.g. signin-failed, reissue).")
+@click.option("--file-id", help="Only files whose ID starts with this.")
+@click.option("--from", "since", help="From this day (YYYY-MM-DD, JST, inclusive).")
+@click.option("--to", "until", help="To this day (inclusive).")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@home_options
+def audit_list(actor: str | None, action: str | None, file_id: str | None, since: str | None,
+               until: str | None, page: int, settings: Settings, as_json: bool) -> None:
+    """List audit entries, newest first, a page at a time."""
+    query = AuditQuery(actor=actor, action=action, file_id=file_id,
+                       since=parse_day(since, field="--from"),
+                       until=parse_day(until, field="--to"), page=page)
+    found = audit_page(Registry.open(settings), query)
+    lines = [f"{e.seq:>6}  {e.at.astimezone(JST):%Y-%m-%d %H:%M:%S}  {e.actor:<16} "
+             f"{e.action:<20} {e.file_id or ''}" for e in found.entries]
+    emit(as_json, {"total": found.total, "page": found.page, "pages": found.pages,
+                   "entries": [e.to_json() for e in found.entries]},
+         "\n".join([*lines, f"page {found.page}/{found.pages}, {found.total} entries"]))

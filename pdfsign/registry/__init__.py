@@ -7,6 +7,13 @@ renders and signs and hands the bytes to the registry.
 
 from pdfsign.registry.access import may_see, recipient_pdf, require_visible
 from pdfsign.registry.audit import AuditReport
+from pdfsign.registry.audit_trail import (
+    AUDIT_PAGE_SIZE,
+    AuditEntry,
+    AuditPage,
+    AuditQuery,
+    audit_page,
+)
 from pdfsign.registry.banks import BankInfo, list_banks, set_bank
 from pdfsign.registry.blobs import BlobStore, CorruptBlobError
 from pdfsign.registry.database import Database, open_database
@@ -34,6 +41,7 @@ from pdfsign.registry.search import (
 from pdfsign.registry.store import Registry
 
 __all__ = [
+    "AUDIT_PAGE_SIZE",
     "CAP_MESSAGE",
     "GUARANTEE_FAMILY",
     "INVALIDATION_REASONS",
@@ -42,6 +50,9 @@ __all__ = [
     "RESULT_CAP",
     "AgreementWindowError",
     "AlreadyIssuedError",
+    "AuditEntry",
+    "AuditPage",
+    "AuditQuery",
     "AuditReport",
     "BankInfo",
     "BlobStore",
@@ -60,6 +71,7 @@ __all__ = [
     "UnknownFileError",
     "VersionInfo",
     "VersionPurgedError",
+    "audit_page",
     "export_zip",
     "list_banks",
     "matching",

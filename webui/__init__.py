@@ -1,0 +1,52 @@
+"""The web front: a Flask app over the same core functions as the CLI.
+
+``create_app(settings)`` builds it (the Flask tutorial's app factory); each area is a
+blueprint: ``auth`` (sign-in, password, second factor), ``admin`` (users, banks, audit
+trail) and ``verify`` (the auditor's verification page).  Pages are rendered on the
+server from ``templates/web/`` and work without JavaScript.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from flask import Flask
+from jinja2 import StrictUndefined
+
+from pdfsign.accounts import AccountPolicy
+from pdfsign.config import Settings
+from pdfsign.registry import Registry
+from pdfsign.render import TEMPLATES_DIR
+from webui import access, admin, auth, errors, i18n, security, static, verification
+from webui.context import WebContext, utc_now
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] = utc_now) -> Flask:
+    """The web app for the installation ``settings`` describe.
+
+    :param clock: the time every rule is judged at (a parameter for tests).
+    :raises ConfigurationError: bad account settings, or an unreadable secret key.
+    """
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=None)
+    app.jinja_env.undefined = StrictUndefined
+    app.extensions["pdfsign"] = WebContext(settings=settings, registry=Registry.open(settings),
+                                           policy=AccountPolicy.from_settings(settings),
+                                           clock=clock)
+    security.init_app(app, settings)
+    i18n.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    for blueprint in (auth.bp, admin.bp, verification.bp):
+        app.register_blueprint(blueprint)
+    app.add_url_rule("/healthz", "healthz", _healthz)
+    app.add_url_rule("/static/<path:filename>", "static", static.serve)
+    app.add_url_rule("/", "home", access.home)
+    return app
+
+
+def _healthz() -> tuple[str, int, dict[str, str]]:
+    """Liveness for load balancers and scripts: no sign-in, no database work."""
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

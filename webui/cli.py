@@ -1,0 +1,37 @@
+"""``pdfsign web serve``: the web UI under waitress (registered as a ``pdfsign`` plugin command)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+import waitress
+
+from pdfsign.config import Settings
+from webui import create_app
+
+__all__ = ["web"]
+
+_log = logging.getLogger("webui")
+
+
+@click.group()
+def web() -> None:
+    """The web UI (sign-in, administration, verification)."""
+
+
+@web.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (put a TLS reverse proxy in front for a network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="PDFSIGN_HOME",
+              help="Data directory (default: PDFSIGN_HOME or ~/.local/share/pdfsign).")
+def serve(host: str, port: int, threads: int, home: Path | None) -> None:
+    """Serve the web UI until interrupted."""
+    app = create_app(Settings.load(home=home))
+    logging.getLogger("waitress").setLevel(logging.INFO)
+    click.echo(f"pdfsign web UI at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="pdfsign",
+                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"])

@@ -1,0 +1,40 @@
+"""What every request handler needs: the settings, the registry, the account rules, the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+
+from pdfsign.accounts import AccountPolicy
+from pdfsign.config import Settings
+from pdfsign.registry import Registry
+
+__all__ = ["WebContext", "utc_now", "web"]
+
+
+def utc_now() -> dt.datetime:
+    """The wall clock, tz-aware UTC: the only place the web app reads the time."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """One per app, built by :func:`webui.create_app`."""
+
+    settings: Settings
+    registry: Registry
+    policy: AccountPolicy
+    clock: Callable[[], dt.datetime]
+
+    def now(self) -> dt.datetime:
+        """The time this request's rules are judged at."""
+        return self.clock()
+
+
+def web() -> WebContext:
+    """The current app's context."""
+    context: WebContext = current_app.extensions["pdfsign"]
+    return context
