@@ -1,4 +1,8 @@
-"""``pdfsign verify``: verify signed PDFs and write a report; the exit code is the verdict."""
+"""``pdfsign verify``: verify signed PDFs and write a report; the exit code is the verdict.
+
+Whom to trust, the report's formats and its signing are :mod:`pdfsign.verification`'s, shared
+with the web UI; this module parses the options, streams the text report and sets the exit code.
+"""
 
 from __future__ import annotations
 
@@ -15,32 +19,27 @@ from pdfsign.cli._home import parse_instant
 from pdfsign.cli._progress import progress_display
 from pdfsign.cli._signer import open_signer
 from pdfsign.config import Settings
-from pdfsign.errors import InputError
-from pdfsign.render import render_report_html, render_report_pdf
-from pdfsign.signing import Level as SigningLevel
-from pdfsign.signing import sign_pdf, signing_services_from
+from pdfsign.errors import ConfigurationError, InputError
+from pdfsign.verification import render_run, sign_report, trust_from
 from verify import (
     LEVEL_NAMES,
     DocumentReport,
     Level,
     TrustInputError,
+    TrustSettings,
     UnreadablePathError,
     VerificationRun,
     default_workers,
     expand_paths,
     iter_reports,
-    load_trust_settings,
 )
 from verify.formats import (
     FORMATS,
-    render_json,
-    render_junit,
-    render_text,
     render_text_document,
     render_text_header,
     render_text_summary,
 )
-from verify.messages import Lang, message
+from verify.messages import Lang
 
 __all__ = ["verify"]
 
@@ -63,19 +62,6 @@ class _Time(click.ParamType[dt.datetime]):
         return parsed
 
 
-def _render(run: VerificationRun, fmt: str, lang: Lang, *, at: dt.datetime) -> bytes:
-    """The report in ``fmt``; ``at`` is when it is made (the HTML/PDF creation date)."""
-    if fmt == "json":
-        return render_json(run).encode()
-    if fmt == "junit":
-        return render_junit(run).encode()
-    if fmt == "html":
-        return render_report_html(run, created_at=at, lang=lang).encode()
-    if fmt == "pdf":
-        return render_report_pdf(run, created_at=at, lang=lang)
-    return render_text(run, lang=lang).encode()
-
-
 def _quiet_libraries() -> None:
     """pyHanko logs every failed check with a traceback; the report already says it all."""
     verbose = bool(click.get_current_context().find_root().params.get("verbose"))
@@ -84,16 +70,17 @@ def _quiet_libraries() -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def _sign(report: bytes, *, signer: str | None, pin_file: Path | None,
-          at: dt.datetime) -> bytes:
-    """Sign the PDF report at ES-T with the configured (or given) signer and TSA."""
-    settings = Settings.load()
-    key = open_signer(settings, signer=signer, pin_file=pin_file)
-    services = signing_services_from(settings)
-    return sign_pdf(report, signer=key, level=SigningLevel.ES_T,
-                    timestamper=services.timestamper,
-                    validation_context_factory=services.validation_context,
-                    at=at, reason=message("title", lang="ja"), location=None)
+def _trust(settings: Settings, *, trust: tuple[Path, ...], crls: tuple[Path, ...],
+           ocsps: tuple[Path, ...], offline: bool) -> TrustSettings:
+    """:func:`~pdfsign.verification.trust_from`, with no roots at all a usage error (exit 2)."""
+    try:
+        return trust_from(settings, trust=trust, crls=crls, ocsps=ocsps, offline=offline)
+    except ConfigurationError as exc:
+        if exc.field != "trust":  # a file the setting lists: the configuration is wrong
+            raise
+        raise click.UsageError(exc.message) from None
+    except TrustInputError as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.field) from None
 
 
 def _collect(reports: Iterator[DocumentReport], *, total: int, fmt: str, lang: Lang,
@@ -122,7 +109,9 @@ _File = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.command("verify")
 @click.argument("paths", nargs=-1, required=True, type=_PathArg)
-@click.option("--trust", multiple=True, type=_File, help="Trusted root certificate(s), PEM/DER.")
+@click.option("--trust", multiple=True, type=_File,
+              help="Trusted root certificate(s), PEM/DER [default: the trust setting, "
+                   "trust = [...] in config.toml].")
 @click.option("--crl", multiple=True, type=_File, help="Extra CRL file(s), PEM/DER.")
 @click.option("--ocsp", multiple=True, type=_File, help="Extra OCSP response file(s), DER.")
 @click.option("--offline", is_flag=True, help="Never fetch revocation data from the network.")
@@ -133,7 +122,7 @@ _File = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report here instead of standard output.")
 @click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
-@click.option("--sign", "sign_report", is_flag=True,
+@click.option("--sign", "signed", is_flag=True,
               help="Sign and timestamp the PDF report (ES-T) so it can be filed as evidence.")
 @click.option("--signer", metavar="P12", help="Signer for --sign: PKCS#12 file or PKI signer name.")
 @click.option("--pin-file", type=_File, help="Signing PIN for --sign (else PDFSIGN_PIN).")
@@ -141,33 +130,36 @@ _File = click.Path(exists=True, dir_okay=False, path_type=Path)
               help="Worker processes for many files [default: one per CPU; small runs use one].")
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr [default: on long runs when stderr is a terminal].")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="PDFSIGN_HOME",
+              help="Data directory whose config.toml to use (trust, and the signer and TSA "
+                   "for --sign) [default: PDFSIGN_HOME or ~/.local/share/pdfsign].")
 def verify(paths: tuple[Path, ...], trust: tuple[Path, ...], crl: tuple[Path, ...],
            ocsp: tuple[Path, ...], offline: bool, at: dt.datetime | None, require: str | None,
-           fmt: str, output: Path | None, lang: Lang, sign_report: bool, signer: str | None,
-           pin_file: Path | None, jobs: int | None, progress: bool | None) -> None:
+           fmt: str, output: Path | None, lang: Lang, signed: bool, signer: str | None,
+           pin_file: Path | None, jobs: int | None, progress: bool | None,
+           home: Path | None) -> None:
     """Verify signed PDFs (files or folders); exit 0 only if every file is valid."""
     _quiet_libraries()
-    if not trust:
-        raise click.UsageError(
-            "no trust anchor: give --trust ROOT.pem (the OS store is never used)")
-    if sign_report and (fmt != "pdf" or output is None):
+    settings = Settings.load(home=home)
+    trust_settings = _trust(settings, trust=trust, crls=crl, ocsps=ocsp, offline=offline)
+    if signed and (fmt != "pdf" or output is None):
         raise click.UsageError("--sign needs --format pdf and -o OUT.pdf")
     now = dt.datetime.now(dt.UTC)
     try:
-        settings = load_trust_settings(trust=trust, crls=crl, ocsps=ocsp, offline=offline)
         files = list(expand_paths(paths))
-        reports = iter_reports(files, settings=settings, at=at or now,
+        reports = iter_reports(files, settings=trust_settings, at=at or now,
                                require=Level.named(require) if require else None,
                                workers=jobs or default_workers())
         run = _collect(reports, total=len(files), fmt=fmt, lang=lang, output=output,
                        progress=progress, at=at or now)
-    except (TrustInputError, UnreadablePathError) as exc:
+    except UnreadablePathError as exc:
         raise click.BadParameter(exc.message, param_hint=exc.field) from None
     if fmt == "text" and output is None:  # already printed, file by file
         sys.exit(0 if run.ok else 1)
-    data = _render(run, fmt, lang, at=now)
-    if sign_report:
-        data = _sign(data, signer=signer, pin_file=pin_file, at=dt.datetime.now(dt.UTC))
+    data = render_run(run, fmt, lang=lang, at=now)
+    if signed:
+        key = open_signer(settings, signer=signer, pin_file=pin_file)
+        data = sign_report(data, settings, signer=key, at=dt.datetime.now(dt.UTC))
     if output is not None:
         write_atomically(output, data)
     else:

@@ -12,10 +12,16 @@ from pdfsign.render.pdf import (
     w3c_time,
     write_pdf,
 )
-from pdfsign.render.report import render_report_html, render_report_pdf
+from pdfsign.render.report import (
+    REPORT_STYLESHEET,
+    render_report_body,
+    render_report_html,
+    render_report_pdf,
+)
 
 __all__ = [
     "PDF_VARIANT",
+    "REPORT_STYLESHEET",
     "TEMPLATES_DIR",
     "PdfMetadata",
     "RefusedURL",
@@ -25,6 +31,7 @@ __all__ = [
     "metadata_for",
     "render_html",
     "render_pdf",
+    "render_report_body",
     "render_report_html",
     "render_report_pdf",
     "w3c_time",

@@ -6,6 +6,10 @@ module lays that view out with ``templates/report.html`` through the one Jinja e
 font — the same walls as every issued document.  The HTML carries its own stylesheet, so it
 also reads well opened on its own in a browser (which then uses its own Mincho font).
 
+The page is ``templates/report.css`` inlined around ``templates/_report_body.html``; the web
+UI, whose Content-Security-Policy forbids inline styles, shows the same body
+(:func:`render_report_body`) and links the same stylesheet, so both read alike.
+
 A report must never refuse to render, and must never fall back to a machine's fonts: in the
 PDF, a character the vendored font cannot draw (an emoji in a file name) is printed as its
 code point, ``[U+1F600]``, which an auditor can still read and compare.
@@ -23,10 +27,16 @@ from verify import VerificationRun
 from verify.formats import build_view
 from verify.messages import Lang
 
-__all__ = ["REPORT_TEMPLATE", "drawable", "render_report_html", "render_report_pdf"]
+__all__ = ["REPORT_BODY_TEMPLATE", "REPORT_STYLESHEET", "REPORT_TEMPLATE", "drawable",
+           "render_report_body", "render_report_html", "render_report_pdf"]
 
-#: The report's template in ``templates/``.
+#: The report's template in ``templates/``: the standalone page (and the PDF's source).
 REPORT_TEMPLATE = "report.html"
+#: Its content alone, which ``report.html`` includes and the web UI's page embeds.
+REPORT_BODY_TEMPLATE = "_report_body.html"
+#: Its stylesheet in ``templates/``, inlined by ``report.html``; the web UI serves it as a file
+#: (its font URL, ``fonts/ipaexm.ttf``, is relative, so it resolves beside it there too).
+REPORT_STYLESHEET = "report.css"
 
 _BEYOND_ASCII = re.compile(r"[^\x20-\x7e\t\n\r]")
 
@@ -54,6 +64,23 @@ def render_report_html(run: VerificationRun, *, created_at: dt.datetime,
     """
     template = environment().get_template(REPORT_TEMPLATE)
     return template.render(view=build_view(run, lang=lang), created_w3c=w3c_time(created_at))
+
+
+def render_report_body(run: VerificationRun, *, lang: Lang = "ja") -> str:
+    """The report's content alone, for a page that brings its own ``<head>`` and stylesheet.
+
+    It is the fragment between ``<body>`` and ``</body>`` of :func:`render_report_html`, from
+    the same template, so the web UI and ``pdfsign verify --format html`` say the same thing;
+    it has no ``<style>`` or script, so a strict Content-Security-Policy allows it.  Style it
+    with :data:`REPORT_STYLESHEET`; the page should carry ``lang`` (Japanese headings are
+    letter-spaced by ``:lang(ja)``).
+
+    :param run: The verification to report, files in input order.
+    :param lang: ``ja`` (default; times in JST) or ``en`` (times in UTC).
+    :return: The HTML fragment, every value escaped.
+    """
+    template = environment().get_template(REPORT_BODY_TEMPLATE)
+    return template.render(view=build_view(run, lang=lang))
 
 
 def render_report_pdf(run: VerificationRun, *, created_at: dt.datetime,
