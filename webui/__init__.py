@@ -35,9 +35,9 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] = utc_now
     app.extensions["pdfsign"] = WebContext(settings=settings, registry=Registry.open(settings),
                                            policy=AccountPolicy.from_settings(settings),
                                            clock=clock)
+    access.init_app(app)  # first: even a refused request knows its user and language
     security.init_app(app, settings)
     i18n.init_app(app)
-    access.init_app(app)
     errors.init_app(app)
     for blueprint in (auth.bp, admin.bp, verification.bp):
         app.register_blueprint(blueprint)

@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user() -> None:
-    g.user, g.stage = None, None
+    g.user, g.stage, g.lang = None, None, session.get("lang", "ja")
     if request.endpoint in ("static", "healthz"):
         return
     session_id = session.get("sid")
@@ -48,7 +48,8 @@ def _load_user() -> None:
             session.pop("sid", None)
         else:
             g.user, g.stage = active.user, active.stage
-    g.lang = g.user.lang if g.user else session.get("lang", "ja")
+    if g.user is not None:
+        g.lang = g.user.lang
 
 
 def step_url(stage: Stage) -> str:

@@ -31,7 +31,10 @@ def web() -> None:
 def serve(host: str, port: int, threads: int, home: Path | None) -> None:
     """Serve the web UI until interrupted."""
     app = create_app(Settings.load(home=home))
-    logging.getLogger("waitress").setLevel(logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("pyhanko", "pyhanko_certvalidator", "fontTools", "weasyprint"):
+        # pyHanko logs every failed check with a traceback; the report already says it all
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     click.echo(f"pdfsign web UI at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="pdfsign",
                    max_request_body_size=app.config["MAX_CONTENT_LENGTH"])

@@ -65,8 +65,7 @@ def _unexpected(exc: Exception) -> tuple[str, int]:
 
 
 def _from_problem(problem: Problem) -> tuple[str, int]:
-    text = f"{problem.field}: {problem.message}" if problem.field else problem.message
-    return _page(problem.http_status, text)
+    return _page(problem.http_status, problem.message)  # the message already names the field
 
 
 def init_app(app: Flask) -> None:

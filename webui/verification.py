@@ -77,7 +77,7 @@ def page() -> str | tuple[str, int]:
     return render_template("web/report.html", body=body, token=token, run=run)
 
 
-@bp.route("/verify/reports/<token>.<path:suffix>")
+@bp.route("/verify/reports/<string(length=43):token>.<path:suffix>")
 @requires(STAFF)
 def download(token: str, suffix: str) -> Response:
     """The kept report as JSON, HTML, PDF, or PDF signed at ES-T."""

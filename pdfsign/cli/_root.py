@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from importlib import metadata
 
 import click
 
@@ -33,21 +34,34 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "subrogate": ("files", "subrogate"),
     "transfer": ("files", "transfer"),
     "tsa": ("tsa", "tsa"),
+    "user": ("user", "user"),
     "verify": ("verify", "verify"),
 }
+
+
+#: Entry points of packages above ``pdfsign`` that add commands (``pdfsign web`` comes from
+#: ``webui``, which ``pdfsign`` itself never imports: the layers point one way).
+PLUGIN_GROUP = "pdfsign.commands"
+
+
+def _plugins() -> dict[str, metadata.EntryPoint]:
+    return {ep.name: ep for ep in metadata.entry_points(group=PLUGIN_GROUP)}
 
 
 class _Group(click.Group):
     """A group whose subcommands load on first use and all run inside the error boundary."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_COMMANDS)
+        return sorted({*_COMMANDS, *_plugins()})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in _COMMANDS:
+        if cmd_name in _COMMANDS:
+            module, attribute = _COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(f"pdfsign.cli.{module}"), attribute)
+        elif cmd_name in (plugins := _plugins()):
+            command = plugins[cmd_name].load()
+        else:
             return None
-        module, attribute = _COMMANDS[cmd_name]
-        command = getattr(importlib.import_module(f"pdfsign.cli.{module}"), attribute)
         assert isinstance(command, click.Command), cmd_name
         return command
 
