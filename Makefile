@@ -7,7 +7,7 @@ DEB_PACKAGES := poppler-utils openssl libpango-1.0-0 libpangoft2-1.0-0 libharfbu
 OUT := out
 PKI := fixtures/pki
 
-.PHONY: demo test bench lint serve deps debs clean fuzz
+.PHONY: demo test bench lint serve serve-tsa deps debs clean fuzz
 
 # Debian packages the tools and tests call (pdfsig, pdftoppm, openssl ts, pango for WeasyPrint,
 # PostgreSQL, and Chromium for the browser tests: Playwright drives /usr/bin/chromium).
@@ -50,7 +50,13 @@ lint: deps
 bench: deps
 	$(BIN)/python -m benchmarks.run
 
+# The web UI on the demo registry (made by the demo's job if missing), with one demo account
+# per role; `make serve PORT=8081` for another port.  `make serve-tsa` serves the TSA alone.
+PORT ?= 8080
 serve: deps
+	bash fixtures/serve.sh $(OUT) $(PORT)
+
+serve-tsa: deps
 	$(BIN)/pdfsign tsa serve --pki $(PKI)
 
 clean:

@@ -147,7 +147,7 @@ def pki_url_server(pki: Pki) -> Iterator[str]:
 
     Shared across xdist workers: under an fcntl lock, the first worker starts
     ``pdfsign tsa serve`` (or reuses a server already answering with this PKI's
-    CRL, e.g. ``make serve`` or one left by a killed run); the last worker to
+    CRL, e.g. ``make serve-tsa`` or one left by a killed run); the last worker to
     finish stops it, if one of us started it.
     """
     shared = _SharedFile(urlsplit(pki.base_url).port or 80)
