@@ -108,3 +108,15 @@ def test_an_http_client_with_the_cli_and_forms_does_it_all(home: Path, served: s
                          {"user_id": "auditor01", "password": "Audit2026x"})
     assert locked_out.status_code == 423
 
+
+
+def test_an_oversized_body_is_refused_before_it_is_sent(served: str) -> None:
+    """waitress answers 413 from the Content-Length alone: not one byte of the body is read."""
+    host, port = served.removeprefix("http://").split(":")
+    declared = 10 * 20 * 1024 * 1024 + 2 * 1024 * 1024  # over 10 files of 20 MB and the slack
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(f"POST /verify HTTP/1.1\r\nHost: {host}\r\nContent-Type: multipart/form-data;"
+                    f" boundary=x\r\nContent-Length: {declared}\r\n\r\n".encode())
+        answer = raw.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413")
+    assert "Traceback" not in answer

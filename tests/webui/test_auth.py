@@ -75,19 +75,30 @@ def test_the_lock_lifts_after_its_time(client: FlaskClient, clock: Clock,
 
 
 def test_sign_in_makes_a_new_session_and_sign_out_ends_it(
-        client: FlaskClient, sign_in: Callable[..., FlaskClient], app: Flask) -> None:
-    before = client.get("/login")
-    anonymous_cookie = client.get_cookie("pdfsign_session")
-    sign_in(client, "auditor01", Role.AUDITOR)
-    signed_in = client.get_cookie("pdfsign_session")
-    assert before.status_code == 200
-    assert signed_in is not None
-    assert anonymous_cookie is None or anonymous_cookie.value != signed_in.value
-    stolen = app.test_client()
-    stolen.set_cookie("pdfsign_session", signed_in.value)
-    assert stolen.get("/verify").status_code == 200  # the cookie is the session...
+        client: FlaskClient, make_user: Callable[..., str], app: Flask) -> None:
+    client.get("/login")
+    anonymous = client.get_cookie("pdfsign_session")
+    initial = make_user("auditor01", Role.AUDITOR)
+    _login(client, "auditor01", initial)
+    first = client.get_cookie("pdfsign_session")
+    assert anonymous is not None
+    assert first is not None
+    assert first.value != anonymous.value
+    copy = app.test_client()
+    copy.set_cookie("pdfsign_session", first.value)
+    assert copy.get("/password").status_code == 200  # the cookie is the session...
+    _login(client, "auditor01", initial)  # signing in again, half-way through
+    second = client.get_cookie("pdfsign_session")
+    assert second is not None
+    assert second.value != first.value
+    assert copy.get("/password").status_code == 302  # ...a new sign-in ends the old one...
+    post(client, "/password", {"current_password": initial, "new_password": PASSWORD,
+                               "confirm_password": PASSWORD})
+    later = app.test_client()
+    later.set_cookie("pdfsign_session", client.get_cookie("pdfsign_session").value)
+    assert later.get("/verify").status_code == 200
     post(client, "/logout", {}, form_page="/verify")
-    assert stolen.get("/verify").status_code == 302  # ...and sign-out kills it server-side
+    assert later.get("/verify").status_code == 302  # ...and so does signing out
 
 
 def test_sessions_end_when_idle_and_after_the_absolute_limit(
