@@ -19,7 +19,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pdfsign.accounts.policy import AccountPolicy
-from pdfsign.accounts.signin import Stage, record_failure, refuse_if_locked, stage_after
+from pdfsign.accounts.signin import (
+    Stage,
+    record_failure,
+    refuse_if_locked,
+    reset_failures,
+    stage_after,
+)
 from pdfsign.accounts.tables import RecoveryCode, User
 from pdfsign.accounts.users import UserInfo, load_user
 from pdfsign.errors import AuthenticationError, InputError
@@ -116,6 +122,7 @@ def check_second_factor(registry: Registry, policy: AccountPolicy, user_id: str,
         elif (how := _accept(session, row, code, at=at)) is None:
             outcome = record_failure(session, policy, row.user_id, at=at, what="second-factor")
         else:
+            reset_failures(session, row.user_id)
             audit_log.append(session, at=at, actor=row.user_id, action="second-factor",
                              detail={"how": how})
             outcome = stage_after(UserInfo.of(row), policy, at=at,

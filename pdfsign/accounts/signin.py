@@ -6,7 +6,8 @@ The rules (DOMAIN.md, "Accounts and credentials"):
   dummy hash (the same time as a wrong password) and counted in the same throttle, so it
   also "locks" after the same number of tries.
 - ``lockout_failures`` consecutive failures lock the typed ID for ``lockout`` minutes; a
-  success resets the count.  A wrong second-factor code is a failure too.
+  completed sign-in (the password, and the code if one is enrolled) resets the count.  A
+  wrong second-factor code is a failure too.
 - An administrator's lock is told only to someone who knew the password.
 - An initial, reset or expired password must be changed; a role that requires a second
   factor must enrol one; only then is the session ``full``.
@@ -39,7 +40,7 @@ from pdfsign.registry import JST, Registry
 from pdfsign.registry import audit as audit_log
 
 __all__ = ["Signin", "Stage", "authenticate", "change_password", "record_failure",
-           "refuse_if_locked", "stage_after", "typed_id"]
+           "refuse_if_locked", "reset_failures", "stage_after", "typed_id"]
 
 _MAX_TYPED = 64
 WRONG = "ユーザーIDまたはパスワードが正しくありません / the user ID or password is wrong"
@@ -109,7 +110,8 @@ def _attempt(session: Session, policy: AccountPolicy, typed: str, password: str,
         return AccountLockedError("このアカウントはロックされています。管理者に解除を依頼して"
                                   "ください / this account is locked; ask an administrator to "
                                   "unlock it", field="user_id")
-    session.execute(delete(SigninThrottle).where(SigninThrottle.user_id == typed))
+    if row.totp_secret is None:  # else only the right code ends the run: re-typing a
+        reset_failures(session, typed)  # known password must not buy more code guesses
     if needs_rehash(row.password_hash):
         row.password_hash = hash_password(password)
     user = UserInfo.of(row)
@@ -117,6 +119,11 @@ def _attempt(session: Session, policy: AccountPolicy, typed: str, password: str,
     audit_log.append(session, at=at, actor=typed, action="signin",
                      detail={"stage": stage.value})
     return Signin(user, stage)
+
+
+def reset_failures(session: Session, typed: str) -> None:
+    """End a run of failures: a sign-in completed (the password, and the code if enrolled)."""
+    session.execute(delete(SigninThrottle).where(SigninThrottle.user_id == typed))
 
 
 def refuse_if_locked(session: Session, policy: AccountPolicy, typed: str,

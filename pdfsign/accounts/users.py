@@ -136,6 +136,8 @@ def edit_user(registry: Registry, user_id: str, *, name: str, email: str | None,
         if role is not None and role.is_staff != Role(row.role).is_staff:
             raise InputError("職員と銀行ユーザーの間で役割は変えられません / a role cannot change "
                              "between staff and bank users", field="role")
+        if role is not None:  # a bank user's role follows the branch in its ID
+            parse_account_id(row.user_id, role=role)
         row.name, row.email = _name(name), _email(email)
         row.role = (role or Role(row.role)).value
         audit_log.append(session, at=at, actor=actor, action="user-edit",
