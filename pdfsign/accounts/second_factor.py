@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import unicodedata
 
 import pyotp
 from sqlalchemy import delete, select
@@ -39,6 +40,11 @@ __all__ = ["ISSUER", "RECOVERY_CODES", "check_second_factor", "confirm_enrolment
 ISSUER = "pdfsign"
 RECOVERY_CODES = 10
 _STEP = 30
+
+
+def _typed_code(code: str) -> str:
+    """A code as typed, full-width digits from a Japanese input method made ASCII (NFKC)."""
+    return unicodedata.normalize("NFKC", code).strip().replace(" ", "")
 
 
 def _digest(code: str) -> str:
@@ -87,7 +93,7 @@ def confirm_enrolment(registry: Registry, user_id: str, code: str,
 
     :raises InputError: no enrolment was started, or the code does not match (``code``).
     """
-    code = code.strip().replace(" ", "")
+    code = _typed_code(code)
     with registry.writing() as session:
         row = load_user(session, user_id)
         step = _matching_step(row.totp_pending, code, at=at) if row.totp_pending else None
@@ -112,7 +118,7 @@ def check_second_factor(registry: Registry, policy: AccountPolicy, user_id: str,
     :raises AccountLockedError: that failure reached the lockout limit, or the ID is locked
         (a right code does not lift a lockout).
     """
-    code = code.strip().replace(" ", "")
+    code = _typed_code(code)
     with registry.writing() as session:
         row = load_user(session, user_id)
         outcome: Stage | AuthenticationError | None = refuse_if_locked(

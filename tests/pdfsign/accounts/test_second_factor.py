@@ -245,3 +245,12 @@ def test_after_the_code_an_initial_password_must_still_change(
         row.must_change = True
     assert check_second_factor(registry, policy, "issuer01", user.totp.at(AT),
                                at=AT) is Stage.PASSWORD
+
+
+def test_a_code_typed_in_full_width_digits_is_the_same_code(registry: Registry,
+                                                            policy: AccountPolicy) -> None:
+    user = enrolled_user(registry)
+    later = AT + dt.timedelta(minutes=5)
+    wide = user.totp.at(later).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    authenticate(registry, policy, "issuer01", PASSWORD, at=later)
+    assert check_second_factor(registry, policy, "issuer01", wide, at=later) is not None
