@@ -90,6 +90,7 @@ def logout() -> str | Response:
         return render_template("web/logout.html")
     end_session(web().registry, session.pop("sid"))
     session.clear()
+    session["lang"] = g.lang  # the sign-in page keeps speaking the user's language
     return redirect(url_for("auth.login"))
 
 

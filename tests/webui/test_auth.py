@@ -176,3 +176,21 @@ def test_next_never_leaves_the_site(client: FlaskClient,
                          data={"csrf_token": token, "user_id": "auditor01",
                                "password": PASSWORD})
     assert answer.headers["Location"] == "/"
+
+
+def test_a_page_shown_once_has_no_language_switch_to_lose_it(
+        client: FlaskClient, sign_in: Callable[..., FlaskClient]) -> None:
+    sign_in(client, "admin01", Role.ADMIN)
+    assert 'action="/lang"' in client.get("/admin/users").get_data(as_text=True)
+    created = post(client, "/admin/users", {"user_id": "auditor01", "role": "auditor",
+                                             "name": "監査 花子"})
+    assert 'id="initial-password"' in created.get_data(as_text=True)
+    assert 'action="/lang"' not in created.get_data(as_text=True)
+
+
+def test_signing_out_keeps_the_language(client: FlaskClient,
+                                        sign_in: Callable[..., FlaskClient]) -> None:
+    sign_in(client, "auditor01", Role.AUDITOR)
+    post(client, "/lang", {"lang": "en", "next": "/verify"}, form_page="/verify")
+    post(client, "/logout", {}, form_page="/verify")
+    assert 'lang="en"' in client.get("/login").get_data(as_text=True)
