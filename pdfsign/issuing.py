@@ -167,13 +167,15 @@ def issue(issuer: Issuer, data: Mapping[str, Any], *, at: dt.datetime,
 
 
 def reissue(issuer: Issuer, data: Mapping[str, Any], *, at: dt.datetime,
-            file_id: str | None = None) -> VersionInfo:
+            file_id: str | None = None, expected_version: int | None = None) -> VersionInfo:
     """Re-issue a file from corrected data: same file ID, issue count + 1, fresh time-stamp.
 
     :param file_id: the file to overwrite; default the ID the data maps to.  Needed after a
         transfer, when the corrected data names the new bank but the file ID keeps the old one.
+    :param expected_version: the version the corrections were made on (a form carries it).
     :raises UnknownFileError: the file ID was never issued.
     :raises FileStateError: the file is invalidated, repaid, subrogated or purged.
+    :raises ChangedMeanwhileError: someone changed the file after ``expected_version``.
     """
     document = parse_document(data)
     corrected = new_file_for(document)
@@ -184,17 +186,21 @@ def reissue(issuer: Issuer, data: Mapping[str, Any], *, at: dt.datetime,
         return issuer.produce(_with_count(document, count), at=at)
 
     return issuer.registry.reissue(corrected.file_id, produce, actor=issuer.actor, at=at,
-                                   corrected=corrected, meta={"data": _stored_data(data)})
+                                   corrected=corrected, meta={"data": _stored_data(data)},
+                                   expected_version=expected_version)
 
 
-def invalidate(issuer: Issuer, file_id: str, *, reason: str, at: dt.datetime) -> VersionInfo:
+def invalidate(issuer: Issuer, file_id: str, *, reason: str, at: dt.datetime,
+               expected_version: int | None = None) -> VersionInfo:
     """Overwrite a certificate with an ES-T invalidation notice naming it.
 
     The notice's document information carries the SHA-256 of the version it invalidates
     (``/InvalidatesSHA256``); the registry keeps it in the version's metadata too.
 
     :param reason: ``cancelled`` or ``paper-reissue``.
+    :param expected_version: the version the caller saw as current.
     :raises FileStateError: not an active certificate.
+    :raises ChangedMeanwhileError: someone changed the file after ``expected_version``.
     """
     def produce(_file: FileInfo, current: VersionInfo) -> bytes:
         source = current.meta.get("data")
@@ -208,11 +214,12 @@ def invalidate(issuer: Issuer, file_id: str, *, reason: str, at: dt.datetime) ->
             reason=INVALIDATION_WORDING.get(reason))
         return issuer.produce(notice, at=at, info={INVALIDATES_KEY: current.sha256})
 
-    return issuer.registry.invalidate(file_id, reason, produce, actor=issuer.actor, at=at)
+    return issuer.registry.invalidate(file_id, reason, produce, actor=issuer.actor, at=at,
+                                      expected_version=expected_version)
 
 
 def transfer(registry: Registry, file_id: str, *, bank_code: str, branch_code: str,
-             actor: str, at: dt.datetime) -> FileInfo:
+             actor: str, at: dt.datetime, expected_version: int | None = None) -> FileInfo:
     """Move a certificate's access to another bank/branch; the file ID stays.
 
     Lifecycle changes sign nothing, so they take the registry, not a (signing) issuer.
@@ -223,19 +230,21 @@ def transfer(registry: Registry, file_id: str, *, bank_code: str, branch_code: s
     return registry.transfer(
         file_id, bank_code=parse_code(bank_code, width=BANK_WIDTH, field="bank_code"),
         branch_code=parse_code(branch_code, width=BRANCH_WIDTH, field="branch_code"),
-        actor=actor, at=at)
+        actor=actor, at=at, expected_version=expected_version)
 
 
 def mark_repaid(registry: Registry, file_id: str, *, on: dt.date, actor: str,
-                at: dt.datetime) -> FileInfo:
+                at: dt.datetime, expected_version: int | None = None) -> FileInfo:
     """Record full repayment on ``on``; the file is deleted about two years later."""
-    return registry.mark_repaid(file_id, on=on, actor=actor, at=at)
+    return registry.mark_repaid(file_id, on=on, actor=actor, at=at,
+                                expected_version=expected_version)
 
 
 def subrogate(registry: Registry, file_id: str, *, on: dt.date, actor: str,
-              at: dt.datetime) -> FileInfo:
+              at: dt.datetime, expected_version: int | None = None) -> FileInfo:
     """Record subrogation paid on ``on``; the bank loses access from that day."""
-    return registry.subrogate(file_id, on=on, actor=actor, at=at)
+    return registry.subrogate(file_id, on=on, actor=actor, at=at,
+                              expected_version=expected_version)
 
 
 def _with_count(document: Document, count: int) -> Document:

@@ -40,6 +40,12 @@ __all__ = ["audit", "audit_list", "bank", "get", "history", "invalidate", "purge
            "repaid", "search", "subrogate", "transfer"]
 
 
+#: ``--if-version N``: act only if the file's current version is still N (what a form carries).
+_if_version = click.option(
+    "--if-version", "expected_version", type=click.IntRange(min=1),
+    help="Act only if the current version is still N (else exit 5, changed meanwhile).")
+
+
 def _file_line(info: FileInfo) -> str:
     return (f"{info.file_id}  {info.shown_kind}  {info.state}  bank {info.bank_code}-"
             f"{info.branch_code}  issue count {info.issue_count}  version {info.current_version}")
@@ -91,13 +97,15 @@ def history(file_id: str, settings: Settings, as_json: bool) -> None:
 @click.argument("data", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--file-id", help="File to overwrite (default: the ID DATA maps to; give it "
               "after a transfer).")
+@_if_version
 @signer_options
 @home_options
-def reissue(data: Path, file_id: str | None, signer: str | None, pin_file: Path | None,
-            settings: Settings, as_json: bool) -> None:
+def reissue(data: Path, file_id: str | None, expected_version: int | None, signer: str | None,
+            pin_file: Path | None, settings: Settings, as_json: bool) -> None:
     """Re-issue a file from corrected DATA: same file ID, issue count + 1, new time-stamp."""
     _, issuer = open_issuer(settings, signer=signer, pin_file=pin_file)
-    version = issuing.reissue(issuer, load_data(data), at=now(), file_id=file_id)
+    version = issuing.reissue(issuer, load_data(data), at=now(), file_id=file_id,
+                              expected_version=expected_version)
     emit(as_json, version.to_json(), f"re-issued {version.file_id} as version {version.number} "
          f"(issue count {version.issue_count})")
 
@@ -106,13 +114,15 @@ def reissue(data: Path, file_id: str | None, signer: str | None, pin_file: Path 
 @click.argument("file_id")
 @click.option("--reason", type=click.Choice(INVALIDATION_REASONS), required=True,
               help="cancelled: loan not executed; paper-reissue: re-issued on paper.")
+@_if_version
 @signer_options
 @home_options
-def invalidate(file_id: str, reason: str, signer: str | None, pin_file: Path | None,
-               settings: Settings, as_json: bool) -> None:
+def invalidate(file_id: str, reason: str, expected_version: int | None, signer: str | None,
+               pin_file: Path | None, settings: Settings, as_json: bool) -> None:
     """Overwrite FILE_ID with an ES-T invalidation notice (the certificate stays in history)."""
     _, issuer = open_issuer(settings, signer=signer, pin_file=pin_file)
-    version = issuing.invalidate(issuer, file_id, reason=reason, at=now())
+    version = issuing.invalidate(issuer, file_id, reason=reason, at=now(),
+                                 expected_version=expected_version)
     emit(as_json, version.to_json(), f"invalidated {file_id}: version {version.number} is the "
          f"invalidation notice (invalidates sha256 {version.meta['invalidates_sha256'][:16]}…)")
 
@@ -121,24 +131,28 @@ def invalidate(file_id: str, reason: str, signer: str | None, pin_file: Path | N
 @click.argument("file_id")
 @click.option("--bank", "bank_code", required=True, help="New bank code (4 digits).")
 @click.option("--branch", "branch_code", required=True, help="New branch code (3 digits).")
+@_if_version
 @home_options
-def transfer(file_id: str, bank_code: str, branch_code: str, settings: Settings,
-             as_json: bool) -> None:
+def transfer(file_id: str, bank_code: str, branch_code: str, expected_version: int | None,
+             settings: Settings, as_json: bool) -> None:
     """Move FILE_ID's access to another bank/branch (the file ID does not change)."""
     info = issuing.transfer(Registry.open(settings), file_id, bank_code=bank_code,
-                            branch_code=branch_code, actor=settings.actor, at=now())
+                            branch_code=branch_code, actor=settings.actor, at=now(),
+                            expected_version=expected_version)
     emit(as_json, info.to_json(), f"transferred {file_id} to {info.bank_code}-{info.branch_code}")
 
 
 @click.command()
 @click.argument("file_id")
 @click.option("--on", "day", required=True, help="Repayment date (YYYY-MM-DD).")
+@_if_version
 @home_options
-def repaid(file_id: str, day: str, settings: Settings, as_json: bool) -> None:
+def repaid(file_id: str, day: str, expected_version: int | None, settings: Settings,
+           as_json: bool) -> None:
     """Record full repayment; the file is deleted about two years later."""
     on = parse_day(day, field="--on")
     info = issuing.mark_repaid(Registry.open(settings), file_id, on=on, actor=settings.actor,
-                               at=now())
+                               at=now(), expected_version=expected_version)
     due = info.delete_due.astimezone(JST).date() if info.delete_due else None
     emit(as_json, info.to_json(), f"{file_id} repaid on {on}; deletion due {due}")
 
@@ -146,12 +160,14 @@ def repaid(file_id: str, day: str, settings: Settings, as_json: bool) -> None:
 @click.command()
 @click.argument("file_id")
 @click.option("--on", "day", required=True, help="Subrogation payment date (YYYY-MM-DD).")
+@_if_version
 @home_options
-def subrogate(file_id: str, day: str, settings: Settings, as_json: bool) -> None:
+def subrogate(file_id: str, day: str, expected_version: int | None, settings: Settings,
+              as_json: bool) -> None:
     """Record subrogation; the bank loses access from the payment date."""
     on = parse_day(day, field="--on")
     info = issuing.subrogate(Registry.open(settings), file_id, on=on, actor=settings.actor,
-                             at=now())
+                             at=now(), expected_version=expected_version)
     emit(as_json, info.to_json(), f"{file_id} subrogated; bank access ends {on} 00:00 JST")
 
 

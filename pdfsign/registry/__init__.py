@@ -20,6 +20,7 @@ from pdfsign.registry.database import Database, open_database
 from pdfsign.registry.errors import (
     AgreementWindowError,
     AlreadyIssuedError,
+    ChangedMeanwhileError,
     FileStateError,
     UnknownBankError,
     UnknownFileError,
@@ -56,6 +57,7 @@ __all__ = [
     "AuditReport",
     "BankInfo",
     "BlobStore",
+    "ChangedMeanwhileError",
     "CorruptBlobError",
     "Database",
     "FileInfo",

@@ -14,6 +14,7 @@ from pdfsign.errors import ConflictError, InputError, NotFoundError
 __all__ = [
     "AgreementWindowError",
     "AlreadyIssuedError",
+    "ChangedMeanwhileError",
     "FileStateError",
     "UnknownBankError",
     "UnknownFileError",
@@ -55,3 +56,12 @@ class AgreementWindowError(ConflictError):
     """Electronic issuing is outside the bank's agreement window."""
 
     reason: ClassVar[str] = "agreement-window"
+
+
+class ChangedMeanwhileError(ConflictError):
+    """The file moved on since the caller read it (another re-issue, an invalidation...).
+
+    Two staff acting on one file at once: the second is told what it is now, not overwritten.
+    """
+
+    reason: ClassVar[str] = "changed-meanwhile"

@@ -26,6 +26,7 @@ from pdfsign.registry.blobs import BlobStore
 from pdfsign.registry.database import Database, open_database
 from pdfsign.registry.errors import (
     AlreadyIssuedError,
+    ChangedMeanwhileError,
     FileStateError,
     UnknownFileError,
     VersionPurgedError,
@@ -131,16 +132,18 @@ class Registry:
         return None
 
     def reissue(self, file_id: str, produce: ReissueProducer, *, actor: str, at: dt.datetime,
-                corrected: NewFile | None = None,
-                meta: dict[str, Any] | None = None) -> VersionInfo:
+                corrected: NewFile | None = None, meta: dict[str, Any] | None = None,
+                expected_version: int | None = None) -> VersionInfo:
         """Overwrite the current certificate with a corrected one: same file ID, issue count + 1.
 
         :param corrected: the corrected document's metadata (name and date are updated).
         :param meta: document metadata to keep with the version (e.g. the corrected data).
+        :param expected_version: the current version the caller saw (a form carries it).
         :raises FileStateError: the file is invalidated, repaid, subrogated or purged.
+        :raises ChangedMeanwhileError: the current version is no longer ``expected_version``.
         """
         with self.writing() as session:
-            row = _locked(session, file_id)
+            row = _locked(session, file_id, expected_version)
             require_state(row, "active", action="re-issue")
             check_may_issue(session, row.kind, row.bank_code, at=at)
             if corrected is not None:
@@ -157,17 +160,19 @@ class Registry:
                                      issue_count=count, meta=meta)
 
     def invalidate(self, file_id: str, reason: str, produce: InvalidationProducer, *, actor: str,
-                   at: dt.datetime) -> VersionInfo:
+                   at: dt.datetime, expected_version: int | None = None) -> VersionInfo:
         """Overwrite a certificate with an invalidation notice (kept 60 days after sending).
 
         :param reason: ``cancelled`` (loan not executed) or ``paper-reissue``.
+        :param expected_version: the current version the caller saw.
         :raises FileStateError: not a guarantee certificate, or not active.
+        :raises ChangedMeanwhileError: the current version is no longer ``expected_version``.
         """
         if reason not in INVALIDATION_REASONS:
             raise FileStateError(f"must be one of {', '.join(INVALIDATION_REASONS)}",
                                  field="reason")
         with self.writing() as session:
-            row = _locked(session, file_id)
+            row = _locked(session, file_id, expected_version)
             if row.kind not in GUARANTEE_FAMILY:
                 raise FileStateError(f"{file_id} is a {row.kind}; only certificates are "
                                      "invalidated", field="file_id")
@@ -233,13 +238,14 @@ class Registry:
     # -- lifecycle without a new PDF -----------------------------------------------------------
 
     def transfer(self, file_id: str, *, bank_code: str, branch_code: str, actor: str,
-                 at: dt.datetime) -> FileInfo:
+                 at: dt.datetime, expected_version: int | None = None) -> FileInfo:
         """Move access to another bank/branch (merger, assignment); the file ID never changes.
 
         :raises UnknownBankError: no agreement with ``bank_code``.
+        :raises ChangedMeanwhileError: the current version is no longer ``expected_version``.
         """
         with self.writing() as session:
-            row = _locked(session, file_id)
+            row = _locked(session, file_id, expected_version)
             require_state(row, "active", action="transfer")
             require_bank(session, bank_code)
             before = (row.bank_code, row.branch_code)
@@ -249,10 +255,11 @@ class Registry:
                          detail={"from": "-".join(before), "to": f"{bank_code}-{branch_code}"})
             return FileInfo.of(row)
 
-    def mark_repaid(self, file_id: str, *, on: dt.date, actor: str, at: dt.datetime) -> FileInfo:
+    def mark_repaid(self, file_id: str, *, on: dt.date, actor: str, at: dt.datetime,
+                    expected_version: int | None = None) -> FileInfo:
         """Record full repayment; every version becomes due for deletion about two years later."""
         with self.writing() as session:
-            row = _locked(session, file_id)
+            row = _locked(session, file_id, expected_version)
             require_state(row, "active", action="mark repaid")
             row.state, row.delete_due = "repaid", repaid_delete_due(on)
             audit.append(session, at=at, actor=actor, action="repaid", file_id=file_id,
@@ -260,10 +267,11 @@ class Registry:
                          detail={"repaid_on": on.isoformat(), "delete_due": row.delete_due})
             return FileInfo.of(row)
 
-    def subrogate(self, file_id: str, *, on: dt.date, actor: str, at: dt.datetime) -> FileInfo:
+    def subrogate(self, file_id: str, *, on: dt.date, actor: str, at: dt.datetime,
+                  expected_version: int | None = None) -> FileInfo:
         """Record subrogation: recipients lose access from the payment date (JST)."""
         with self.writing() as session:
-            row = _locked(session, file_id)
+            row = _locked(session, file_id, expected_version)
             require_state(row, "active", action="subrogate")
             row.state, row.access_until = "subrogated", jst_midnight(on)
             audit.append(session, at=at, actor=actor, action="subrogate", file_id=file_id,
@@ -342,12 +350,23 @@ class Registry:
                 _version(session, done.file_id, done.version))
 
 
-def _locked(session: Session, file_id: str) -> File:
-    """Load and row-lock a file (the lock is a no-op on SQLite, already write-locked)."""
+def _locked(session: Session, file_id: str, expected_version: int | None = None) -> File:
+    """Load and row-lock a file (the lock is a no-op on SQLite, already write-locked).
+
+    :param expected_version: the current version the caller saw; checked under the lock, so
+        of two staff acting at once the second is told, never silently overwritten.
+    :raises ChangedMeanwhileError: the file has moved on from ``expected_version``.
+    """
     row = session.execute(select(File).where(File.file_id == file_id).with_for_update()
                           ).scalar_one_or_none()
     if row is None:
         raise UnknownFileError(f"no file {file_id} in the registry", field="file_id")
+    if expected_version is not None and row.current_version != expected_version:
+        raise ChangedMeanwhileError(
+            f"他の操作で変更されました。現在の発行回数は{row.issue_count}、版は"
+            f"{row.current_version}です / changed meanwhile: now issue count {row.issue_count} "
+            f"(version {row.current_version}, state {row.state}; you opened version "
+            f"{expected_version})", field="version")
     return row
 
 

@@ -226,3 +226,23 @@ def test_bad_dates_are_bad_input_naming_the_option(home: Path, args: list[str],
 def test_purge_reads_a_time_without_zone_as_japanese(home: Path) -> None:
     report = as_json(run(home, "purge", "--dry-run", "--at", "2027-01-01T00:00", "--json"))
     assert report["at"] == "2026-12-31T15:00:00+00:00"
+
+
+def test_if_version_refuses_a_file_changed_meanwhile(home: Path, tmp_path: Path) -> None:
+    data = write_data(tmp_path / "g.json", GUARANTEE)
+    run(home, "issue", data)
+    assert run(home, "reissue", data, "--if-version", "1").exit_code == 0  # now version 2
+    stale = run(home, "reissue", data, "--if-version", "1", "--json")
+    assert stale.exit_code == 5
+    assert json.loads(stale.stdout)["error"]["reason"] == "changed-meanwhile"
+    assert "now issue count 2" in stale.stderr
+    for args in (["invalidate", FILE_ID, "--reason", "cancelled"],
+                 ["transfer", FILE_ID, "--bank", "2345", "--branch", "003"],
+                 ["repaid", FILE_ID, "--on", "2026-12-01"],
+                 ["subrogate", FILE_ID, "--on", "2026-12-01"]):
+        assert run(home, *args, "--if-version", "1").exit_code == 5, args
+    history = as_json(run(home, "history", FILE_ID, "--json"))
+    assert [v["number"] for v in history["versions"]] == [1, 2]  # nothing lost, nothing added
+    assert history["file"]["state"] == "active"
+    assert run(home, "invalidate", FILE_ID, "--reason", "cancelled", "--if-version", "2"
+               ).exit_code == 0
