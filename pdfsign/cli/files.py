@@ -6,8 +6,6 @@ Each parses its options, calls one function of :mod:`pdfsign.issuing` or
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
 
 import click
@@ -28,6 +26,7 @@ from pdfsign.registry import (
     SearchQuery,
     audit_page,
     export_zip,
+    files_csv,
     list_banks,
     matching,
     recipient_pdf,
@@ -203,11 +202,6 @@ def bank_list(settings: Settings, as_json: bool) -> None:
 
 
 
-_CSV_COLUMNS = ("file_id", "search_kind", "shown_kind", "state", "bank_code", "branch_code",
-                "customer_number", "guarantee_number", "change_number", "customer_name",
-                "guarantee_date", "issue_count", "current_version", "uploaded_at")
-
-
 @click.command()
 @click.option("--uploaded-from", help="Upload date from (YYYY-MM-DD, JST, inclusive).")
 @click.option("--uploaded-to", help="Upload date to (inclusive).")
@@ -265,11 +259,7 @@ def search(uploaded_from: str | None, uploaded_to: str | None, date_from: str | 
 
 def _print_csv(rows: tuple[FileInfo, ...]) -> None:
     """The result page as CSV on stdout."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(_CSV_COLUMNS)
-    for row in rows:
-        data = row.to_json() | {"search_kind": row.search_kind}
-        writer.writerow(["" if data.get(c) is None else data[c] for c in _CSV_COLUMNS])
+    click.echo(files_csv(rows), nl=False)
 
 
 @click.command()

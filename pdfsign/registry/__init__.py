@@ -31,11 +31,14 @@ from pdfsign.registry.records import GUARANTEE_FAMILY, FileInfo, NewFile, Renewa
 from pdfsign.registry.retention import PurgeItem, PurgeReport, purge
 from pdfsign.registry.search import (
     CAP_MESSAGE,
+    CSV_COLUMNS,
     PAGE_SIZE,
     RESULT_CAP,
+    ZIP_LIST_NAME,
     SearchQuery,
     SearchResult,
     export_zip,
+    files_csv,
     matching,
     search,
 )
@@ -44,6 +47,7 @@ from pdfsign.registry.store import Registry
 __all__ = [
     "AUDIT_PAGE_SIZE",
     "CAP_MESSAGE",
+    "CSV_COLUMNS",
     "GUARANTEE_FAMILY",
     "INVALIDATION_REASONS",
     "JST",
@@ -73,8 +77,10 @@ __all__ = [
     "UnknownFileError",
     "VersionInfo",
     "VersionPurgedError",
+    "ZIP_LIST_NAME",
     "audit_page",
     "export_zip",
+    "files_csv",
     "list_banks",
     "matching",
     "may_see",

@@ -7,9 +7,11 @@ Japanese calendar days, inclusive at both ends.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -32,12 +34,15 @@ from pdfsign.registry.store import Registry
 
 __all__ = [
     "CAP_MESSAGE",
+    "CSV_COLUMNS",
+    "ZIP_LIST_NAME",
     "PAGE_SIZE",
     "RESULT_CAP",
     "SORTABLE",
     "SearchQuery",
     "SearchResult",
     "export_zip",
+    "files_csv",
     "matching",
     "search",
 ]
@@ -153,13 +158,34 @@ def matching(registry: Registry, query: SearchQuery, *, viewer: UserId | None,
         return [FileInfo.of(r) for r in rows]
 
 
+#: The columns of the file list (``search --csv`` and ``files.csv`` in a ZIP download).
+CSV_COLUMNS = ("file_id", "search_kind", "shown_kind", "state", "bank_code", "branch_code",
+               "customer_number", "guarantee_number", "change_number", "customer_name",
+               "guarantee_date", "issue_count", "current_version", "uploaded_at")
+#: The file list's name inside a ZIP download.
+ZIP_LIST_NAME = "files.csv"
+
+
+def files_csv(files: Iterable[FileInfo]) -> str:
+    """The files' metadata as CSV, one row per file, a header first."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for info in files:
+        data = info.to_json() | {"search_kind": info.search_kind}
+        writer.writerow(["" if data.get(c) is None else data[c] for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
 def export_zip(registry: Registry, files: list[FileInfo]) -> bytes:
-    """The current PDFs of ``files`` in one ZIP, each named ``<file ID>.pdf`` (hash-checked)."""
+    """The current PDFs of ``files`` in one ZIP, each ``<file ID>.pdf`` (hash-checked), with
+    their list as ``files.csv`` (UTF-8 with a BOM, so a spreadsheet reads the Japanese)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for info in files:
             _, pdf = registry.pdf(info.file_id, info.current_version)
             archive.writestr(f"{info.file_id}.pdf", pdf)
+        archive.writestr(ZIP_LIST_NAME, "\ufeff" + files_csv(files))
     return buffer.getvalue()
 
 

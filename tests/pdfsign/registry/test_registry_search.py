@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import zipfile
@@ -13,6 +14,7 @@ from pdfsign.documents import parse_user_id
 from pdfsign.errors import InputError, PermissionDenied
 from pdfsign.registry import (
     CAP_MESSAGE,
+    ZIP_LIST_NAME,
     Registry,
     SearchQuery,
     UnknownFileError,
@@ -142,9 +144,12 @@ def test_pages_and_cap(registry: Registry) -> None:
 def test_export_zip_holds_the_current_pdfs(filled: Registry) -> None:
     files = matching(filled, SearchQuery(branch_code="002"), viewer=None, at=T0)
     archive = zipfile.ZipFile(io.BytesIO(export_zip(filled, files)))
-    assert archive.namelist() == [f"{f.file_id}.pdf" for f in files]
+    assert archive.namelist() == [*(f"{f.file_id}.pdf" for f in files), ZIP_LIST_NAME]
     for info in files:
         assert archive.read(f"{info.file_id}.pdf") == filled.pdf(info.file_id)[1]
+    listed = list(csv.DictReader(io.StringIO(archive.read(ZIP_LIST_NAME).decode("utf-8-sig"))))
+    assert [row["file_id"] for row in listed] == [f.file_id for f in files]
+    assert [row["customer_name"] for row in listed] == [f.customer_name or "" for f in files]
 
 
 def test_bank_users_download_only_the_current_version(filled: Registry) -> None:
