@@ -18,11 +18,12 @@ from io import BytesIO
 from asn1crypto import cms, x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from pdfsign.errors import ConfigurationError, InputError
 
 __all__ = ["ArchiveState", "archive_state", "due_reasons", "parse_weak_algorithms",
-           "token_state"]
+           "signature_time", "token_state"]
 
 
 @dataclass(frozen=True)
@@ -40,16 +41,38 @@ class ArchiveState:
     algorithms: tuple[str, ...] = ()
 
 
+def _embedded(pdf: bytes) -> list[EmbeddedPdfSignature]:
+    """The signatures of ``pdf``. :raises InputError: ``pdf`` is not a readable PDF."""
+    try:
+        return list(PdfFileReader(BytesIO(pdf)).embedded_signatures)
+    except (PdfError, ValueError, KeyError) as exc:
+        raise InputError(f"not a readable PDF: {exc}", field="pdf") from None
+
+
+def signature_time(pdf: bytes) -> datetime | None:
+    """``genTime`` of the first signature's signature time-stamp: when the file was signed, as
+    its own token says (not validated; ``pdfsign verify`` judges it).  ``None`` without one.
+
+    :raises InputError: ``pdf`` is not a readable PDF.
+    """
+    for embedded in _embedded(pdf):
+        if embedded.sig_object_type == "/DocTimeStamp":
+            continue
+        for attribute in embedded.signer_info["unsigned_attrs"] or ():
+            if attribute["type"].native == "signature_time_stamp_token":
+                token = attribute["values"][0]["content"]
+                gen_time: datetime = token["encap_content_info"]["content"].parsed[
+                    "gen_time"].native
+                return gen_time
+    return None
+
+
 def archive_state(pdf: bytes) -> ArchiveState:
     """Read the newest document time-stamp of ``pdf``.
 
     :raises InputError: ``pdf`` is not a readable PDF.
     """
-    try:
-        embedded = PdfFileReader(BytesIO(pdf)).embedded_signatures
-    except (PdfError, ValueError, KeyError) as exc:
-        raise InputError(f"not a readable PDF: {exc}", field="pdf") from None
-    doc_ts = [s for s in embedded if s.sig_object_type == "/DocTimeStamp"]
+    doc_ts = [s for s in _embedded(pdf) if s.sig_object_type == "/DocTimeStamp"]
     if not doc_ts:
         return ArchiveState(es_a=False)
     return token_state(doc_ts[-1].signed_data)

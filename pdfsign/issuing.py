@@ -61,6 +61,7 @@ __all__ = [
     "issue",
     "mark_repaid",
     "new_file_for",
+    "preview_pdf",
     "reissue",
     "subrogate",
     "transfer",
@@ -148,6 +149,14 @@ def new_file_for(document: Document) -> NewFile:
         return NewFile(file_id, kind, association_code=document.association.code,
                        bank_code=document.bank.code, branch_code=document.branch.code)
     return NewFile(file_id, kind, association_code="", bank_code="", branch_code="")
+
+
+def preview_pdf(data: Mapping[str, Any], *, issue_count: int, at: dt.datetime) -> bytes:
+    """The unsigned PDF ``data`` would be issued as with ``issue_count``: a look before signing.
+
+    :raises InputError: invalid data.
+    """
+    return render_pdf(_with_count(parse_document(data), issue_count), created_at=at)
 
 
 def issue(issuer: Issuer, data: Mapping[str, Any], *, at: dt.datetime,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import current_app
 
 from pdfsign.accounts import AccountPolicy
 from pdfsign.config import Settings
 from pdfsign.registry import Registry
+from pdfsign.signing import SigningServices, signing_services_from
 
 __all__ = ["WebContext", "utc_now", "web"]
 
@@ -32,6 +34,11 @@ class WebContext:
     def now(self) -> dt.datetime:
         """The time this request's rules are judged at."""
         return self.clock()
+
+    @cached_property
+    def services(self) -> SigningServices:
+        """The TSA client and validation contexts, built on first use and kept warm."""
+        return signing_services_from(self.settings)
 
 
 def web() -> WebContext:

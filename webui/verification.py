@@ -24,7 +24,7 @@ from webui.context import web
 from webui.report_store import ReportStore
 from webui.uploads import MAX_FILES, file_limit
 
-__all__ = ["bp"]
+__all__ = ["bp", "report_page"]
 
 bp = Blueprint("verify", __name__)
 #: Download name suffix → (report format, content type).
@@ -67,9 +67,16 @@ def page() -> str | tuple[str, int]:
         return render_template("web/verify.html", limits=limits, errors={
             "files": f"一度に検証できるのは{MAX_FILES}ファイルまでです / at most {MAX_FILES} "
                      f"files at a time"}), 400
+    return report_page([_read(upload) for upload in uploads])
+
+
+def report_page(files: list[tuple[str, bytes]]) -> str:
+    """Verify ``files`` (name, bytes) and answer with the report page and its download links.
+
+    The files page verifies a stored version through this too.
+    """
     context = web()
     trust, at = trust_from(context.settings), context.now()
-    files = [_read(upload) for upload in uploads]
     run = VerificationRun(documents=tuple(verify_pdf(data, path=name, settings=trust, at=at)
                                           for name, data in files), validated_at=at)
     token = _store().keep(run, owner=g.user.user_id, at=at)

@@ -12,6 +12,7 @@ from pdfsign.render.pdf import (
     w3c_time,
     write_pdf,
 )
+from pdfsign.render.preview import page_png
 from pdfsign.render.report import (
     REPORT_STYLESHEET,
     render_report_body,
@@ -29,6 +30,7 @@ __all__ = [
     "check_glyphs",
     "japanese_date",
     "metadata_for",
+    "page_png",
     "render_html",
     "render_pdf",
     "render_report_body",

@@ -8,7 +8,13 @@ from pdfsign.signing.pades import (
     async_sign_pdf,
     sign_pdf,
 )
-from pdfsign.signing.signers import ParsedKeySigner, SigningKey, load_signer, signer_path
+from pdfsign.signing.signers import (
+    ParsedKeySigner,
+    SigningKey,
+    load_signer,
+    signer_names,
+    signer_path,
+)
 from pdfsign.signing.timestamping import (
     SigningServices,
     load_trust_root,
@@ -26,6 +32,7 @@ __all__ = [
     "ValidationContextFactory",
     "async_sign_pdf",
     "load_signer",
+    "signer_names",
     "signer_path",
     "load_trust_root",
     "parse_level",

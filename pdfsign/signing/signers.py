@@ -30,7 +30,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_p
 
 from pdfsign.errors import InputError, PermissionDenied, SigningError
 
-__all__ = ["ParsedKeySigner", "SigningKey", "load_signer", "signer_path"]
+__all__ = ["ParsedKeySigner", "SigningKey", "load_signer", "signer_names", "signer_path"]
 
 #: The private keys the product signs with.
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -181,6 +181,11 @@ def load_signer(p12: Path, pin: str, *, embed_roots: bool = True) -> ParsedKeySi
         raise SigningError(f"unsupported key type {type(key).__name__}; use RSA or ECDSA",
                            field=str(p12))
     return ParsedKeySigner(key=key, cert=cert, chain=chain, embed_roots=embed_roots)
+
+
+def signer_names(pki_dir: Path) -> list[str]:
+    """The signers of a PKI folder (``signers/<name>.p12``), by name."""
+    return sorted(path.stem for path in (pki_dir / "signers").glob("*.p12"))
 
 
 def signer_path(signer: str, pki_dir: Path) -> Path:

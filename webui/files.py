@@ -1,0 +1,195 @@
+"""The registry for association staff: search, the file page with its history, the actions.
+
+Everything a page shows about a file is read from the registry on that request (nothing is
+kept in the session).  Actions carry the version the page showed (``expected_version``), so
+of two staff acting at once the second is told what changed instead of overwriting it.
+Auditors read, download and verify; issuers and administrators also act.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from pdfsign import issuing
+from pdfsign.accounts import STAFF, Role
+from pdfsign.archive_chain import signature_time
+from pdfsign.documents.fields import Day
+from pdfsign.errors import InputError, PdfsignError, PermissionDenied
+from pdfsign.registry import (
+    GUARANTEE_FAMILY,
+    INVALIDATION_REASONS,
+    ChangedMeanwhileError,
+    SearchQuery,
+    export_zip,
+    matching,
+    search,
+)
+from pdfsign.registry.search import SORTABLE
+from pdfsign.signing import load_signer, signer_names, signer_path
+from webui.access import requires
+from webui.context import web
+from webui.errors import field_errors
+from webui.verification import report_page
+
+__all__ = ["bp"]
+
+bp = Blueprint("files", __name__)
+ISSUERS = frozenset({Role.ADMIN, Role.ISSUER})
+#: The search form's text filters, named as :class:`SearchQuery` names them (and its errors).
+_TEXT_FILTERS = ("customer_number", "guarantee_number", "change_number", "customer_name",
+                 "bank_code", "branch_code", "file_id_prefix")
+_DAY_FILTERS = ("uploaded_from", "uploaded_to", "guarantee_from", "guarantee_to")
+
+
+def _query(args: MultiDict[str, str]) -> SearchQuery:
+    """The search form as a query. :raises InputError: naming the filter that is wrong."""
+    texts: dict[str, Any] = {name: args.get(name, "").strip() or None for name in _TEXT_FILTERS}
+    days: dict[str, Any] = {name: Day().parse(args[name], name) if args.get(name, "").strip()
+                            else None for name in _DAY_FILTERS}
+    try:
+        kinds = tuple(int(k) for k in args.getlist("kind"))
+        page = int(args.get("page", "1"))
+    except ValueError:
+        raise InputError("数字で指定してください / must be a number", field="page") from None
+    return SearchQuery(**texts, **days, kinds=kinds, sort=tuple(args.getlist("sort")),
+                       page=page)
+
+
+@bp.route("/files")
+@requires(STAFF)
+def index() -> str | tuple[str, int]:
+    """Search the registry: DOMAIN.md's filters and order, 100 a page, 2,000 at most."""
+    try:
+        query = _query(request.args)
+    except InputError as exc:
+        return render_template("web/files/search.html", result=None, args=request.args,
+                               errors=field_errors(exc), sortable=SORTABLE), exc.http_status
+    found = search(web().registry, query, viewer=None, at=web().now())
+    return render_template("web/files/search.html", result=found, args=request.args,
+                           errors={}, sortable=SORTABLE, query=query)
+
+
+@bp.route("/files/zip", methods=["POST"])
+@requires(STAFF)
+def download_zip() -> Response:
+    """The selected files (or every match of the search) as one ZIP with ``files.csv``."""
+    context = web()
+    if request.form.get("all"):
+        files = matching(context.registry, _query(request.form), viewer=None, at=context.now())
+    else:
+        chosen = request.form.getlist("file_id")
+        if not chosen:
+            raise InputError("ファイルを選んでください / select at least one file",
+                             field="file_id")
+        files = [context.registry.file(file_id) for file_id in chosen]
+    name = f"pdfsign-{context.now():%Y%m%dT%H%M%SZ}.zip"
+    return Response(export_zip(context.registry, files), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _history(file_id: str) -> list[dict[str, Any]]:
+    """Every version with its signature time-stamp time (read from the version's own bytes)."""
+    registry = web().registry
+    rows = []
+    for version in registry.history(file_id):
+        stamped = None
+        if version.purged_at is None:
+            stamped = signature_time(registry.pdf(file_id, version.number)[1])
+        rows.append({"version": version, "stamped": stamped})
+    return rows
+
+
+@bp.route("/files/<file_id>")
+@requires(STAFF)
+def file(file_id: str) -> tuple[str, int]:
+    """The file's state, its actions for this role, and its full history."""
+    return _file_page(file_id, errors={})
+
+
+def _file_page(file_id: str, *, errors: Mapping[str, str],
+               status: int = 200) -> tuple[str, int]:
+    context = web()
+    info = context.registry.file(file_id)
+    page = render_template(
+        "web/files/file.html", info=info, history=_history(file_id),
+        renewals=context.registry.renewals(file_id), errors=errors,
+        may_act=g.user.role in ISSUERS and info.state == "active",
+        certificate=info.kind in GUARANTEE_FAMILY, reasons=INVALIDATION_REASONS,
+        signers=signer_names(context.settings.pki_dir), default_signer=context.settings.signer)
+    return page, status
+
+
+@bp.route("/files/<file_id>/versions/<int:number>.pdf")
+@requires(STAFF)
+def version_pdf(file_id: str, number: int) -> Response:
+    """One stored version, hash-checked by the registry."""
+    version, pdf = web().registry.pdf(file_id, number)
+    name = f"{file_id}.v{version.number}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/files/<file_id>/versions/<int:number>/verify")
+@requires(STAFF)
+def verify_version(file_id: str, number: int) -> str:
+    """The verification report of one stored version (the page of ``/verify``)."""
+    version, pdf = web().registry.pdf(file_id, number)
+    return report_page([(f"{file_id}.v{version.number}.pdf", pdf)])
+
+
+def _expected() -> int | None:
+    value = request.form.get("expected_version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _act(file_id: str, action: str) -> None:
+    """Run one lifecycle action from its form (the CLI's function of the same name)."""
+    context, form = web(), request.form
+    common: dict[str, Any] = {"at": context.now(), "expected_version": _expected()}
+    if action == "invalidate":
+        signer = load_signer(signer_path(form.get("signer") or context.settings.signer,
+                                         context.settings.pki_dir), form.get("pin", ""))
+        issuer = issuing.Issuer(context.registry, signer, context.services, g.user.user_id)
+        issuing.invalidate(issuer, file_id, reason=form.get("reason", ""), **common)
+        return
+    common["actor"] = g.user.user_id
+    if action == "transfer":
+        issuing.transfer(context.registry, file_id, bank_code=form.get("bank_code", ""),
+                         branch_code=form.get("branch_code", ""), **common)
+        return
+    on = _day(form.get("on", ""))
+    if action == "repaid":
+        issuing.mark_repaid(context.registry, file_id, on=on, **common)
+    else:
+        issuing.subrogate(context.registry, file_id, on=on, **common)
+
+
+def _day(text: str) -> dt.date:
+    if not text.strip():
+        raise InputError("日付を入力してください / a date is required", field="on")
+    return Day().parse(text, "on")
+
+
+@bp.route("/files/<file_id>/<any(invalidate, transfer, repaid, subrogate):action>",
+          methods=["POST"])
+@requires(ISSUERS)
+def act(file_id: str, action: str) -> Any:
+    """Invalidate (with the signing PIN), transfer, record repayment or subrogation."""
+    try:
+        _act(file_id, action)
+    except ChangedMeanwhileError as exc:
+        return _file_page(file_id, errors={"version": exc.message}, status=exc.http_status)
+    except PermissionDenied as exc:
+        return _file_page(file_id, errors={f"{action}.pin": exc.message},
+                          status=exc.http_status)
+    except PdfsignError as exc:
+        field = f"{action}.{exc.field}" if exc.field else "_form"
+        return _file_page(file_id, errors={field: exc.message}, status=exc.http_status)
+    flash(f"done.{action}")
+    return redirect(url_for("files.file", file_id=file_id))
+

@@ -1,0 +1,13 @@
+"""The issuing area: document forms, preview and signing, batches.
+
+One blueprint, ``issue``; each module adds its routes with ``register(bp)``.
+"""
+
+from flask import Blueprint
+
+from webui.issue import views
+
+__all__ = ["bp"]
+
+bp = Blueprint("issue", __name__)
+views.register(bp)
