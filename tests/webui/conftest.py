@@ -1,7 +1,7 @@
 """Web UI fixtures: a fresh installation per test, its Flask test client, and signed samples.
 
 - ``home`` — a data directory whose ``config.toml`` trusts the test root (TEST KEYS ONLY).
-- ``clock`` — a settable clock the app judges sessions and lockouts by (starts now).
+- ``clock`` — the clock the app judges sessions and lockouts by (the wall clock, movable).
 - ``app`` / ``client`` — ``create_app`` over ``home`` and its test client.
 - ``make_user`` — create an account (as ``pdfsign user add`` does); returns its password.
 - ``sign_in`` — sign a client in, changing the initial password, to a full session.
@@ -33,17 +33,21 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Clock:
-    """A clock a test moves by hand."""
+    """The wall clock, which a test can move forward by hand.
+
+    It keeps ticking (the embedded TSA stamps with the wall clock, and a report must not be
+    made before the time-stamps it judges); :meth:`advance` adds to its lead.
+    """
 
     def __init__(self) -> None:
-        self.now = dt.datetime.now(dt.UTC)
+        self.lead = dt.timedelta()
 
     def __call__(self) -> dt.datetime:
-        return self.now
+        return dt.datetime.now(dt.UTC) + self.lead
 
     def advance(self, delta: dt.timedelta) -> None:
         """Move the clock forward."""
-        self.now += delta
+        self.lead += delta
 
 
 @pytest.fixture
