@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from conftest import ROOT, csrf
@@ -66,7 +65,3 @@ def text_of(page: Any, element_id: str) -> str:
     assert found, element_id
     return found.group(1).strip()
 
-
-def pdf_path(home: Path) -> Path:
-    """Where the registry keeps PDFs (for checks that no version was added)."""
-    return home / "objects"
