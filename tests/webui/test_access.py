@@ -15,6 +15,7 @@ from webui.access import PUBLIC_ENDPOINTS
 ALL = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.ISSUER, Role.AUDITOR})
 ADMIN = frozenset({Role.ADMIN})
+ISSUERS = frozenset({Role.ADMIN, Role.ISSUER})
 #: Reached only in the middle of signing in (a full session is sent on, never refused).
 STEP_ONLY = "step"
 
@@ -34,11 +35,24 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "admin.audit": ADMIN,
     "verify.page": STAFF,
     "verify.download": STAFF,
+    "issue.kinds": ISSUERS,
+    "issue.form": ISSUERS,
+    "issue.preview": ISSUERS,
+    "issue.preview_image": ISSUERS,
+    "issue.rebase": ISSUERS,
+    "files.index": STAFF,
+    "files.download_zip": STAFF,
+    "files.file": STAFF,
+    "files.version_pdf": STAFF,
+    "files.verify_version": STAFF,
+    "files.act": ISSUERS,
 }
 USER_IDS = {Role.ADMIN: "admin01", Role.ISSUER: "issuer01", Role.AUDITOR: "auditor01",
             Role.BANK_HEAD: "14234500001", Role.BANK_BRANCH: "14234500101"}
 _VALUES = {"user_id": "target01", "action": "lock", "token": "x" * 43, "suffix": "json",
-           "filename": "web/web.css"}
+           "filename": "web/web.css", "kind": "guarantee", "file_id": "14_2345002_000000001_"
+           "0000000001_000", "number": 1}
+_PER_ENDPOINT: dict[str, dict[str, object]] = {"files.act": {"action": "repaid"}}
 
 
 def _requests(app: Flask) -> list[tuple[str, str, str]]:
@@ -46,7 +60,8 @@ def _requests(app: Flask) -> list[tuple[str, str, str]]:
     found = []
     for rule in app.url_map.iter_rules():
         method = "GET" if "GET" in rule.methods else "POST"
-        url = rule.build({arg: _VALUES[arg] for arg in rule.arguments})
+        values = _VALUES | _PER_ENDPOINT.get(rule.endpoint, {})
+        url = rule.build({arg: values[arg] for arg in rule.arguments})
         assert url is not None
         found.append((rule.endpoint, method, url[1]))
     return found
