@@ -15,6 +15,7 @@ from pdfsign.documents.parsing import (
     content_digest,
     json_schema,
     load_data,
+    model_for,
     parse_document,
     parse_kind,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "json_schema",
     "content_digest",
     "load_data",
+    "model_for",
     "parse_code",
     "parse_document",
     "parse_kind",

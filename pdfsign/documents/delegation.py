@@ -16,15 +16,19 @@ class DelegationLetter(Record):
     """The company delegates powers in the service to an agent (代理人)."""
 
     FIELDS = {
-        "addressee": Field(Text(60), description="宛先の機関名 (printed with 様)"),
-        "creation_date": Field(Day(), description="作成日"),
-        "company_name": Field(Text(60), description="会社名"),
-        "company_address": Field(Text(120), required=False, description="会社所在地"),
-        "agent_name": Field(Text(60), description="代理人氏名"),
-        "agent_title": Field(Text(60), required=False, description="代理人の所属・役職"),
-        "powers": Field(ListOf(Text(200), 1, 10), description="委任事項 (1 to 10)"),
-        "delegator_title": Field(Text(60), description="委任者の役職 (e.g. 代表取締役)"),
-        "delegator_name": Field(Text(60), description="委任者氏名"),
+        "addressee": Field(Text(60), label="宛先の機関名", label_en="Addressee",
+                           note="「様」を付けて印字", note_en="printed with 様"),
+        "creation_date": Field(Day(), label="作成日", label_en="Creation date"),
+        "company_name": Field(Text(60), label="会社名", label_en="Company name"),
+        "company_address": Field(Text(120), required=False, label="会社所在地",
+                                 label_en="Company address"),
+        "agent_name": Field(Text(60), label="代理人氏名", label_en="Agent's name"),
+        "agent_title": Field(Text(60), required=False, label="代理人の所属・役職",
+                             label_en="Agent's department and title"),
+        "powers": Field(ListOf(Text(200), 1, 10), label="委任事項", label_en="Delegated powers"),
+        "delegator_title": Field(Text(60), label="委任者の役職", label_en="Delegator's title",
+                                 note="例：代表取締役", note_en="e.g. 代表取締役"),
+        "delegator_name": Field(Text(60), label="委任者氏名", label_en="Delegator's name"),
     }
 
     addressee: str

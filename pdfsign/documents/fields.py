@@ -4,14 +4,19 @@ Each model lists its fields once (``FIELDS``); :func:`read_fields` checks a mapp
 them and :func:`fields_schema` publishes the same rules as JSON Schema, so what
 ``pdfsign render --schema`` promises and what parsing enforces cannot drift apart.
 Every error names the field by its JSON path (``lines[3].tax_rate``) and says why,
-in Japanese and English.
+in Japanese and English.  Each field also carries its Japanese and English label, so the
+web form, the schema's ``title`` and the CLI word a field the same way, and
+:func:`value_from_text` says how text a person types (a form input, a CSV cell) becomes the
+field's JSON value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
 from pdfsign.documents.ids import parse_code
@@ -31,6 +36,7 @@ __all__ = [
     "Text",
     "fields_schema",
     "read_fields",
+    "value_from_text",
 ]
 
 T = TypeVar("T", covariant=True)
@@ -150,9 +156,18 @@ class Day:
 
 @dataclass(frozen=True)
 class Choice:
-    """One of a fixed set of values (strings or integers)."""
+    """One of a fixed set of values (strings or integers).
+
+    ``labels`` optionally words each value for people, as (Japanese, English) pairs in the
+    order of ``values`` (``8`` → ``("8%（軽減税率）※", "8% (reduced rate) ※")``).
+    """
 
     values: tuple[str | int, ...]
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.labels and len(self.labels) != len(self.values):
+            raise ValueError("Choice.labels must word every value, in order")
 
     def parse(self, value: object, field: str) -> str | int:
         if isinstance(value, bool) or value not in self.values:
@@ -205,12 +220,41 @@ class ListOf(Generic[T]):
 
 @dataclass(frozen=True)
 class Field:
-    """A named field's spec, whether it is required, and its default when absent."""
+    """A named field's spec, whether it is required, its default when absent, and its words.
+
+    Every field declares its Japanese ``label`` (as the printed document and the form word
+    it) and ``label_en``; a new field without them fails at import, so it cannot reach the
+    schema without reaching the form too.  ``note``/``note_en`` say what the label and the
+    spec do not ("000 for an original guarantee").  An ``assigned`` field is set by the
+    system (the registry's issue count), never typed: data files may carry it, forms leave
+    it out, and the schema marks it ``readOnly``.
+    """
 
     spec: Spec[object]
     required: bool = True
     default: object = None
-    description: str = ""
+    _: KW_ONLY
+    label: str = ""
+    label_en: str = ""
+    note: str = ""
+    note_en: str = ""
+    assigned: bool = False
+
+    def __post_init__(self) -> None:
+        if not (self.label and self.label_en):
+            raise ValueError("every field declares its label and label_en")
+
+    @property
+    def title(self) -> str:
+        """The field's name for people, Japanese first: ``顧客番号 / Customer number``."""
+        return f"{self.label} / {self.label_en}"
+
+    @property
+    def description(self) -> str:
+        """The field's note, Japanese first (empty when it has none)."""
+        if not (self.note or self.note_en):
+            return ""
+        return " / ".join(part for part in (self.note, self.note_en) if part)
 
 
 def read_fields(data: object, fields: Mapping[str, Field], *, prefix: str = "") -> dict[str, Any]:
@@ -244,9 +288,13 @@ def fields_schema(fields: Mapping[str, Field], *, title: str = "") -> JsonSchema
     """Describe ``fields`` as a closed JSON Schema object."""
     properties: dict[str, JsonSchema] = {}
     for name, declared in fields.items():
-        fragment = declared.spec.schema()
+        # the field's own words, first, win over a sub-record's TITLE
+        fragment = {"title": declared.title,
+                    **{k: v for k, v in declared.spec.schema().items() if k != "title"}}
         if declared.description:
-            fragment = {**fragment, "description": declared.description}
+            fragment["description"] = declared.description
+        if declared.assigned:
+            fragment["readOnly"] = True  # JSON Schema 2020-12: managed by the system
         properties[name] = fragment
     schema: JsonSchema = {
         "type": "object",
@@ -255,6 +303,35 @@ def fields_schema(fields: Mapping[str, Field], *, title: str = "") -> JsonSchema
         "additionalProperties": False,
     }
     return {"title": title, **schema} if title else schema
+
+
+#: An integer as people write it: digits, optionally grouped by commas in threes (``31,800``).
+_TYPED_INTEGER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,18})")
+
+
+def value_from_text(spec: Spec[object], text: str) -> object:
+    """The JSON value a person means by ``text`` typed into a field with ``spec``.
+
+    Data files are JSON and stay strict (an amount is a JSON integer); a form input or a
+    spreadsheet cell holds only text, so this says, in the domain and once, how such text is
+    read: codes and integers may be typed with full-width digits (a Japanese input method,
+    NFKC as for second-factor codes) and surrounding spaces; integers may carry thousands
+    separators (``31,800`` → ``31800``); a choice is matched by its printed value
+    (``"8"`` → ``8``).  Other text is the value itself.  Text that cannot be read this way is
+    returned unchanged, so that parsing refuses it with the field's usual message.
+
+    :param spec: A leaf spec (not :class:`Nested` or :class:`ListOf`).
+    :param text: What was typed, not blank.
+    """
+    if isinstance(spec, (Digits, Count, Choice)):
+        typed = unicodedata.normalize("NFKC", text).strip()
+        if isinstance(spec, Choice):
+            return next((value for value in spec.values if str(value) == typed), text)
+        if isinstance(spec, Digits):
+            return typed if typed.isascii() and typed.isdigit() else text
+        if _TYPED_INTEGER.fullmatch(typed):
+            return int(typed.replace(",", ""))
+    return text
 
 
 class Record:

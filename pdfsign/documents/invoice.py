@@ -77,12 +77,16 @@ class InvoiceLine(Record):
     """One line item: when, what, unit price × quantity, and its tax rate."""
 
     FIELDS = {
-        "transaction_date": Field(Day(), description="取引年月日"),
-        "description": Field(Text(80), description="品名・内容"),
-        "unit_price": Field(Amount(), description="単価 (yen, tax excluded)"),
-        "quantity": Field(Count(1, 1_000_000), description="数量"),
-        "tax_rate": Field(Choice((STANDARD_RATE, REDUCED_RATE)),
-                          description="税率 (%): 10 standard, 8 reduced"),
+        "transaction_date": Field(Day(), label="取引日", label_en="Transaction date"),
+        "description": Field(Text(80), label="品名・内容", label_en="Description"),
+        "unit_price": Field(Amount(), label="単価（税抜）", label_en="Unit price (tax excluded)"),
+        "quantity": Field(Count(1, 1_000_000), label="数量", label_en="Quantity"),
+        "tax_rate": Field(Choice((STANDARD_RATE, REDUCED_RATE),
+                                 labels=(("10%（標準税率）", "10% (standard rate)"),
+                                         ("8%（軽減税率）※", "8% (reduced rate) ※"))),
+                          label="税率", label_en="Tax rate",
+                          note="8%の明細には軽減税率対象の※が付きます",
+                          note_en="8% lines are printed with the reduced-rate mark ※"),
     }
     TITLE = "Invoice line 明細"
 
@@ -117,20 +121,35 @@ class Invoice(Record):
     """A qualified invoice with its per-rate totals and grand total as properties."""
 
     FIELDS = {
-        "issuer_name": Field(Text(60), description="発行事業者名"),
-        "registration_number": Field(_RegistrationNumber(), description="登録番号 T+13 digits"),
-        "issuer_address": Field(Text(120), required=False),
-        "issuer_phone": Field(Text(20), required=False),
-        "issuer_email": Field(Text(80), required=False),
-        "recipient_name": Field(Text(60), description="宛名 (printed with 御中)"),
-        "invoice_number": Field(Text(30), required=False, description="請求書番号"),
-        "issue_date": Field(Day(), description="請求日 issue date"),
-        "due_date": Field(Day(), required=False, description="お支払期限"),
-        "bank_account": Field(Text(120), required=False, description="お振込先"),
-        "remarks": Field(Text(400, multiline=True), required=False, description="備考"),
-        "rounding": Field(Choice(tuple(ROUNDING_MODES)), required=False, default="floor",
-                          description="消費税の端数処理 (once per rate)"),
-        "lines": Field(ListOf(Nested(InvoiceLine), 1, MAX_LINES), description="明細 (≤ 25)"),
+        "issuer_name": Field(Text(60), label="発行事業者名", label_en="Issuer name"),
+        "registration_number": Field(_RegistrationNumber(), label="登録番号",
+                                     label_en="Registration number",
+                                     note="「T」と13桁の数字（先頭の数字はチェックディジット）",
+                                     note_en="T and 13 digits, the first a check digit"),
+        "issuer_address": Field(Text(120), required=False, label="発行事業者住所",
+                                label_en="Issuer address"),
+        "issuer_phone": Field(Text(20), required=False, label="電話番号",
+                              label_en="Issuer phone"),
+        "issuer_email": Field(Text(80), required=False, label="メールアドレス",
+                              label_en="Issuer e-mail"),
+        "recipient_name": Field(Text(60), label="宛名", label_en="Recipient",
+                                note="「御中」を付けて印字", note_en="printed with 御中"),
+        "invoice_number": Field(Text(30), required=False, label="請求書番号",
+                                label_en="Invoice number"),
+        "issue_date": Field(Day(), label="請求日", label_en="Invoice date"),
+        "due_date": Field(Day(), required=False, label="お支払期限", label_en="Due date"),
+        "bank_account": Field(Text(120), required=False, label="お振込先",
+                              label_en="Bank account for transfer"),
+        "remarks": Field(Text(400, multiline=True), required=False, label="備考",
+                         label_en="Remarks"),
+        "rounding": Field(Choice(tuple(ROUNDING_MODES),
+                                 labels=(("切り捨て", "round down"), ("四捨五入", "round half up"),
+                                         ("切り上げ", "round up"))),
+                          required=False, default="floor", label="消費税の端数処理",
+                          label_en="Rounding of consumption tax",
+                          note="税率ごとの合計に対して1回", note_en="once per rate, on its total"),
+        "lines": Field(ListOf(Nested(InvoiceLine), 1, MAX_LINES), label="明細",
+                       label_en="Line items"),
     }
 
     issuer_name: str

@@ -20,7 +20,7 @@ from pdfsign.documents.test_slip import TestSlip
 from pdfsign.errors import InputError
 
 __all__ = ["Document", "content_digest", "decode_json", "json_schema", "load_data",
-           "parse_document", "parse_kind"]
+           "model_for", "parse_document", "parse_kind"]
 
 #: Any document pdfsign renders.
 Document = GuaranteeCertificate | TestSlip | InvalidationNotice | Invoice | DelegationLetter
@@ -47,6 +47,14 @@ def parse_kind(value: object, *, field: str = "kind") -> DocumentKind:
         allowed = ", ".join(kind.value for kind in DocumentKind)
         raise InputError(f"文書の種類が不明です（{allowed}） / unknown document kind "
                          f"{value!r}; expected one of {allowed}", field=field) from None
+
+
+def model_for(kind: DocumentKind | str) -> type[Record]:
+    """The model whose ``FIELDS`` declare ``kind``'s data (the schema and the web form walk them).
+
+    :raises InputError: for an unknown kind.
+    """
+    return _MODELS[parse_kind(kind)]
 
 
 def load_data(path: Path) -> dict[str, Any]:
@@ -135,8 +143,7 @@ def json_schema(kind: DocumentKind | str) -> JsonSchema:
     by :func:`parse_document` only; the schema states each field's shape and limits.
     """
     kind = parse_kind(kind)
-    model = _MODELS[kind]
-    body = fields_schema(model.FIELDS)
+    body = fields_schema(model_for(kind).FIELDS)
     body["properties"] = {"kind": {"const": kind.value}, **body["properties"]}
     body["required"] = ["kind", *body["required"]]
     return {

@@ -17,11 +17,12 @@ class Association(Record):
     """The credit guarantee association (信用保証協会) issuing the document; its contact block."""
 
     FIELDS = {
-        "name": Field(Text(NAME_MAX), description="協会名 association name"),
-        "code": Field(Digits(ASSOCIATION_WIDTH), description="協会コード (2 digits)"),
-        "department": Field(Text(NAME_MAX), required=False, description="担当部署 department"),
-        "address": Field(Text(120), required=False, description="所在地 address"),
-        "phone": Field(Text(20), required=False, description="電話番号 phone"),
+        "name": Field(Text(NAME_MAX), label="協会名", label_en="Association name"),
+        "code": Field(Digits(ASSOCIATION_WIDTH), label="協会コード", label_en="Association code"),
+        "department": Field(Text(NAME_MAX), required=False, label="担当部署",
+                            label_en="Department"),
+        "address": Field(Text(120), required=False, label="所在地", label_en="Address"),
+        "phone": Field(Text(20), required=False, label="電話番号", label_en="Phone"),
     }
     TITLE = "Association 信用保証協会"
 
@@ -37,8 +38,8 @@ class Bank(Record):
     """The financial institution, by name and 4-digit unified code (統一金融機関番号)."""
 
     FIELDS = {
-        "name": Field(Text(NAME_MAX), description="金融機関名 bank name"),
-        "code": Field(Digits(BANK_WIDTH), description="統一金融機関番号 (4 digits)"),
+        "name": Field(Text(NAME_MAX), label="金融機関名", label_en="Bank name"),
+        "code": Field(Digits(BANK_WIDTH), label="統一金融機関番号", label_en="Unified bank code"),
     }
     TITLE = "Bank 金融機関"
 
@@ -51,8 +52,8 @@ class Branch(Record):
     """The bank's branch, by name and 3-digit unified branch code (統一店番号)."""
 
     FIELDS = {
-        "name": Field(Text(NAME_MAX), description="支店名 branch name"),
-        "code": Field(Digits(BRANCH_WIDTH), description="統一店番号 (3 digits)"),
+        "name": Field(Text(NAME_MAX), label="支店名", label_en="Branch name"),
+        "code": Field(Digits(BRANCH_WIDTH), label="統一店番号", label_en="Unified branch code"),
     }
     TITLE = "Branch 支店"
 

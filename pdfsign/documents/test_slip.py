@@ -19,10 +19,11 @@ class TestSlip(Record):
     __test__ = False  # not a pytest test class, despite the name
 
     FIELDS = {
-        "sending_date": Field(Day(), description="送信日 sending date"),
-        "association": Field(Nested(Association)),
-        "bank": Field(Nested(Bank)),
-        "branch": Field(Nested(Branch)),
+        "sending_date": Field(Day(), label="送信日", label_en="Sending date"),
+        "association": Field(Nested(Association), label="信用保証協会",
+                             label_en="Credit guarantee association"),
+        "bank": Field(Nested(Bank), label="金融機関", label_en="Financial institution"),
+        "branch": Field(Nested(Branch), label="支店", label_en="Branch"),
     }
 
     sending_date: dt.date
