@@ -6,10 +6,10 @@ import logging
 from pathlib import Path
 
 import click
-import waitress
 
 from pdfsign.config import Settings
 from webui import create_app
+from webui.serving import create_server
 
 __all__ = ["web"]
 
@@ -36,5 +36,4 @@ def serve(host: str, port: int, threads: int, home: Path | None) -> None:
         # pyHanko logs every failed check with a traceback; the report already says it all
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     click.echo(f"pdfsign web UI at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="pdfsign",
-                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+    create_server(app, host=host, port=port, threads=threads).run()

@@ -1,7 +1,7 @@
 """The web UI in a real browser (issue 13): Chromium, driven by Playwright, over a live server.
 
 Each test has its own installation (conftest's ``home`` and ``app``) served by waitress on
-127.0.0.1 (:class:`live_server.LiveServer`) and fresh browser contexts (no cookies); one
+127.0.0.1 (:class:`webui.serving.ServerThread`) and fresh browser contexts (no cookies); one
 headless Chromium serves the whole module.  Every page visited is saved as a full-page PNG
 under ``tests/artifacts/screenshots/`` for a person to look at (nothing is compared), and
 every context is watched: a Content-Security-Policy message on the console, or a stylesheet
@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from live_server import LiveServer
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -33,6 +32,7 @@ from playwright.sync_api import (
 )
 
 from pdfsign.accounts import Role
+from webui.serving import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -69,7 +69,7 @@ def browser(signed_pdf: bytes) -> Iterator[Browser]:
 @pytest.fixture
 def site(app: Flask) -> Iterator[str]:
     """This test's installation served on 127.0.0.1; its base URL."""
-    with LiveServer(app) as server:
+    with ServerThread(app) as server:
         yield server.url
 
 
@@ -227,10 +227,11 @@ def test_forced_password_change_then_english_is_remembered(
     assert page.get_by_role("heading", level=1).inner_text() == "Verify"
     press(page, "Sign out")
     assert path_of(page) == "/login"
+    assert page.locator("html").get_attribute("lang") == "en"  # signing out keeps it
 
-    page.get_by_label("ユーザーID").fill("kanri.sato")
-    page.get_by_label("パスワード").fill(PASSWORD)
-    press(page, "ログイン")
+    page.get_by_label("User ID").fill("kanri.sato")
+    page.get_by_label("Password").fill(PASSWORD)
+    press(page, "Sign in")
     assert path_of(page) == "/verify"
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", level=1).inner_text() == "Verify"
