@@ -41,9 +41,15 @@ class Clock:
 
     def __init__(self) -> None:
         self.lead = dt.timedelta()
+        self.frozen: dt.datetime | None = None
 
     def __call__(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.lead
+        return self.frozen or dt.datetime.now(dt.UTC) + self.lead
+
+    def freeze(self) -> dt.datetime:
+        """Stop the clock now (for comparing two renderings of one moment); return the time."""
+        self.frozen = self()
+        return self.frozen
 
     def advance(self, delta: dt.timedelta) -> None:
         """Move the clock forward."""

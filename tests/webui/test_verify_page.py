@@ -44,6 +44,7 @@ def auditor(client: FlaskClient, sign_in: Callable[..., FlaskClient]) -> FlaskCl
 
 def test_a_valid_and_an_altered_file_get_the_cli_report(auditor: FlaskClient, app: Flask,
                                                         signed_pdf: bytes, clock: Clock) -> None:
+    clock.freeze()  # the page and the CLI's rendering below judge the same moment
     answer = _upload(auditor, [(signed_pdf, "good.pdf"), (_tampered(signed_pdf), "bad.pdf")])
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
