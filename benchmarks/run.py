@@ -137,6 +137,11 @@ class _Runner:
         self._module("verifying").measure_verify_baseline(
             self.bench, self.results, self.folder, count=self.plan.verify_cli_files)
 
+    def web_issue(self) -> None:
+        self._module("web").measure_web_issue(self.bench, self.results,
+                                              repeats=min(self.plan.repeats, 15),
+                                              at=self.clock())
+
     def tsa(self) -> None:
         load = self._module("tsa_load")
         with PkiServer(self.bench.pki_dir, port=free_port(),
@@ -174,6 +179,7 @@ class _Runner:
             _Group("verify folder", ("verify_files_per_s",), self.verify_folder),
             _Group("verify, pyHanko CLI baseline", ("verify_speedup_vs_cli",), self.verify_cli),
             _Group("TSA load", ("tsa_responses_per_s", "tsa_p99_ms"), self.tsa),
+            _Group("web issue", ("web_issue_ms",), self.web_issue),
         ]
 
 
