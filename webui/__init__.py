@@ -3,7 +3,8 @@
 ``create_app(settings)`` builds it (the Flask tutorial's app factory); each area is a
 blueprint: ``auth`` (sign-in, password, second factor), ``admin`` (users, banks, audit
 trail), ``verify`` (the auditor's verification page), ``issue`` (document forms, preview,
-signing, batches) and ``files`` (search, the file page with its history and actions).
+signing, batches), ``files`` (search, the file page with its history and actions) and
+``bank`` (the banks' search, downloads and e-mail setting; distribution links).
 Pages are rendered on the server from ``templates/web/`` and work without JavaScript.
 """
 
@@ -19,7 +20,19 @@ from pdfsign.accounts import AccountPolicy
 from pdfsign.config import Settings
 from pdfsign.registry import Registry
 from pdfsign.render import TEMPLATES_DIR
-from webui import access, admin, auth, errors, files, i18n, issue, security, static, verification
+from webui import (
+    access,
+    admin,
+    auth,
+    bank,
+    errors,
+    files,
+    i18n,
+    issue,
+    security,
+    static,
+    verification,
+)
 from webui.context import WebContext, utc_now
 
 __all__ = ["create_app"]
@@ -40,11 +53,12 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] = utc_now
     security.init_app(app, settings)
     i18n.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, admin.bp, verification.bp, issue.bp, files.bp):
+    for blueprint in (auth.bp, admin.bp, verification.bp, issue.bp, files.bp, bank.bp):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.add_url_rule("/static/<path:filename>", "static", static.serve)
     app.add_url_rule("/", "home", access.home)
+    app.add_url_rule("/d/<token>", "link", bank.link)  # a distribution link: no sign-in
     return app
 
 

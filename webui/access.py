@@ -14,7 +14,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from pdfsign.accounts import STAFF, Role, Stage, load_session
@@ -26,7 +26,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Every role (a view any signed-in user may open).
 ANY_ROLE = frozenset(Role)
 #: Endpoints open without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "static", "healthz"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "static", "healthz", "link"})
 _STEP_VIEWS = {Stage.SECOND_FACTOR: "auth.second_factor", Stage.PASSWORD: "auth.password",
                Stage.ENROL: "auth.enrol", Stage.FULL: "home"}
 
@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
 
 def _load_user() -> None:
     g.user, g.stage, g.lang = None, None, session.get("lang", "ja")
-    if request.endpoint in ("static", "healthz"):
+    if request.endpoint in ("static", "healthz", "link"):
         return
     session_id = session.get("sid")
     if session_id:
@@ -93,4 +93,4 @@ def home() -> str | Response:
     """The start page: the areas the user's role may open."""
     if g.user.role in STAFF:
         return redirect(url_for("verify.page"))
-    return render_template("web/home.html")
+    return redirect(url_for("bank.index"))

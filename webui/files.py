@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
 
 from pdfsign import issuing
 from pdfsign.accounts import STAFF, Role
@@ -24,7 +23,6 @@ from pdfsign.registry import (
     GUARANTEE_FAMILY,
     INVALIDATION_REASONS,
     ChangedMeanwhileError,
-    SearchQuery,
     export_zip,
     matching,
     search,
@@ -34,38 +32,19 @@ from pdfsign.signing import load_signer, signer_names, signer_path
 from webui.access import requires
 from webui.context import web
 from webui.errors import field_errors
+from webui.search_form import query_from
 from webui.verification import report_page
 
 __all__ = ["bp"]
 
 bp = Blueprint("files", __name__)
 ISSUERS = frozenset({Role.ADMIN, Role.ISSUER})
-#: The search form's text filters, named as :class:`SearchQuery` names them (and its errors).
-_TEXT_FILTERS = ("customer_number", "guarantee_number", "change_number", "customer_name",
-                 "bank_code", "branch_code", "file_id_prefix")
-_DAY_FILTERS = ("uploaded_from", "uploaded_to", "guarantee_from", "guarantee_to")
-
-
-def _query(args: MultiDict[str, str]) -> SearchQuery:
-    """The search form as a query. :raises InputError: naming the filter that is wrong."""
-    texts: dict[str, Any] = {name: args.get(name, "").strip() or None for name in _TEXT_FILTERS}
-    days: dict[str, Any] = {name: Day().parse(args[name], name) if args.get(name, "").strip()
-                            else None for name in _DAY_FILTERS}
-    try:
-        kinds = tuple(int(k) for k in args.getlist("kind"))
-        page = int(args.get("page", "1"))
-    except ValueError:
-        raise InputError("数字で指定してください / must be a number", field="page") from None
-    return SearchQuery(**texts, **days, kinds=kinds, sort=tuple(args.getlist("sort")),
-                       page=page)
-
-
 @bp.route("/files")
 @requires(STAFF)
 def index() -> str | tuple[str, int]:
     """Search the registry: DOMAIN.md's filters and order, 100 a page, 2,000 at most."""
     try:
-        query = _query(request.args)
+        query = query_from(request.args)
     except InputError as exc:
         return render_template("web/files/search.html", result=None, args=request.args,
                                errors=field_errors(exc), sortable=SORTABLE), exc.http_status
@@ -80,7 +59,7 @@ def download_zip() -> Response:
     """The selected files (or every match of the search) as one ZIP with ``files.csv``."""
     context = web()
     if request.form.get("all"):
-        files = matching(context.registry, _query(request.form), viewer=None, at=context.now())
+        files = matching(context.registry, query_from(request.form), viewer=None, at=context.now())
     else:
         chosen = request.form.getlist("file_id")
         if not chosen:

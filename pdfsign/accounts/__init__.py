@@ -33,6 +33,7 @@ from pdfsign.accounts.users import (
     lock,
     reset_password,
     set_language,
+    set_notify,
     unlock,
 )
 
@@ -65,6 +66,7 @@ __all__ = [
     "provisioning_uri",
     "reset_password",
     "set_language",
+    "set_notify",
     "stage_after",
     "start_enrolment",
     "unlock",

@@ -21,7 +21,7 @@ from pdfsign.registry import Registry
 from pdfsign.registry import audit as audit_log
 
 __all__ = ["NewPassword", "UserInfo", "add_user", "deactivate", "edit_user", "get_user",
-           "list_users", "load_user", "lock", "reset_password", "set_language", "unlock"]
+           "list_users", "load_user", "lock", "reset_password", "set_language", "set_notify", "unlock"]
 
 _MAX_NAME = 100
 _MAX_EMAIL = 254
@@ -44,13 +44,16 @@ class UserInfo:
     second_factor: bool
     password_changed_at: dt.datetime
     created_at: dt.datetime
+    #: Upload notification e-mail on (bank users set it themselves).
+    notify: bool = True
 
     @classmethod
     def of(cls, row: User) -> UserInfo:
         """The public view of a row."""
         return cls(row.user_id, row.name, Role(row.role), row.email, row.bank_code,
                    row.branch_code, row.locked, row.active, row.lang, row.must_change,
-                   row.totp_secret is not None, row.password_changed_at, row.created_at)
+                   row.totp_secret is not None, row.password_changed_at, row.created_at,
+                   row.notify)
 
     def to_json(self) -> dict[str, object]:
         """What ``user list --json`` prints."""
@@ -59,7 +62,7 @@ class UserInfo:
                 "locked": self.locked, "active": self.active, "lang": self.lang,
                 "must_change_password": self.must_change, "second_factor": self.second_factor,
                 "password_changed_at": self.password_changed_at.isoformat(),
-                "created_at": self.created_at.isoformat()}
+                "created_at": self.created_at.isoformat(), "notify": self.notify}
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,16 @@ def set_language(registry: Registry, user_id: str, lang: str) -> None:
                          field="lang")
     with registry.writing() as session:
         load_user(session, user_id).lang = lang
+
+
+def set_notify(registry: Registry, user_id: str, on: bool, *, at: dt.datetime) -> UserInfo:
+    """Turn a user's upload notification e-mail on or off (their own setting; audited)."""
+    with registry.writing() as session:
+        row = load_user(session, user_id)
+        row.notify = on
+        audit_log.append(session, at=at, actor=row.user_id, action="notify-setting",
+                         detail={"user_id": row.user_id, "on": on})
+        return UserInfo.of(row)
 
 
 def get_user(registry: Registry, user_id: str) -> UserInfo:

@@ -1,0 +1,103 @@
+"""The banks' side: their search, downloads of current versions, their e-mail setting, and the
+distribution links that work without signing in.
+
+A bank user sees only what :mod:`pdfsign.registry.access` lets their 11-digit ID see — the
+files whose *current* bank and branch are theirs (a head office: every branch), never a
+history, an audit entry or another bank's file.  The rules are the core's; a file a user
+may not see is answered exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from pdfsign.accounts import Role, set_notify
+from pdfsign.documents import parse_user_id
+from pdfsign.documents.ids import UserId
+from pdfsign.errors import InputError, NotFoundError, PdfsignError
+from pdfsign.notify import redeem
+from pdfsign.registry import export_zip, matching, recipient_pdf, require_visible, search
+from webui.access import requires
+from webui.context import web
+from webui.errors import field_errors
+from webui.search_form import query_from
+
+__all__ = ["BANK_ROLES", "bp", "link"]
+
+bp = Blueprint("bank", __name__, url_prefix="/bank")
+BANK_ROLES = frozenset({Role.BANK_HEAD, Role.BANK_BRANCH})
+
+
+def _viewer() -> UserId:
+    return parse_user_id(g.user.user_id)
+
+
+def _download(name: str, pdf: bytes) -> Response:
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/files")
+@requires(BANK_ROLES)
+def index() -> str | tuple[str, int]:
+    """The bank's search: the same filters, order, paging and cap as the staff's."""
+    try:
+        query = query_from(request.args)
+    except InputError as exc:
+        return render_template("web/bank/search.html", result=None, args=request.args,
+                               errors=field_errors(exc)), exc.http_status
+    found = search(web().registry, query, viewer=_viewer(), at=web().now())
+    return render_template("web/bank/search.html", result=found, args=request.args, errors={})
+
+
+@bp.route("/files/<file_id>.pdf")
+@requires(BANK_ROLES)
+def download(file_id: str) -> Response:
+    """The current version of one file the user may see."""
+    version, pdf = recipient_pdf(web().registry, _viewer(), file_id, at=web().now())
+    return _download(f"{version.file_id}.pdf", pdf)
+
+
+@bp.route("/files/zip", methods=["POST"])
+@requires(BANK_ROLES)
+def download_zip() -> Response:
+    """The selected files (or every match) the user may see, as one ZIP with ``files.csv``."""
+    context, viewer = web(), _viewer()
+    if request.form.get("all"):
+        files = matching(context.registry, query_from(request.form), viewer=viewer,
+                         at=context.now())
+    else:
+        chosen = request.form.getlist("file_id")
+        if not chosen:
+            raise InputError("ファイルを選んでください / select at least one file",
+                             field="file_id")
+        files = [context.registry.file(file_id) for file_id in chosen]
+        for info in files:
+            require_visible(viewer, info, at=context.now())
+    name = f"pdfsign-{context.now():%Y%m%dT%H%M%SZ}.zip"
+    return Response(export_zip(context.registry, files), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires(BANK_ROLES)
+def settings() -> str | Response:
+    """The user's own upload notification e-mail setting."""
+    if request.method == "POST":
+        set_notify(web().registry, g.user.user_id, request.form.get("notify") == "on",
+                   at=web().now())
+        flash("done.saved")
+        return redirect(url_for("bank.settings"))
+    return render_template("web/bank/settings.html")
+
+
+def link(token: str) -> Response | tuple[str, int]:
+    """A distribution link: the one file it names, without signing in, while it holds."""
+    try:
+        version, pdf = redeem(web().registry, token, at=web().now())
+    except NotFoundError as exc:  # expired, overwritten, moved: one page that leaks nothing
+        return render_template("web/bank/link_gone.html", message=exc.message), 410
+    except PdfsignError as exc:
+        return render_template("web/bank/link_gone.html", message=exc.message), exc.http_status
+    return _download(f"{version.file_id}.pdf", pdf)
