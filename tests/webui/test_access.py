@@ -16,6 +16,7 @@ ALL = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.ISSUER, Role.AUDITOR})
 ADMIN = frozenset({Role.ADMIN})
 ISSUERS = frozenset({Role.ADMIN, Role.ISSUER})
+BANKS = frozenset({Role.BANK_HEAD, Role.BANK_BRANCH})
 #: Reached only in the middle of signing in (a full session is sent on, never refused).
 STEP_ONLY = "step"
 
@@ -46,6 +47,10 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "files.version_pdf": STAFF,
     "files.verify_version": STAFF,
     "files.act": ISSUERS,
+    "bank.index": BANKS,
+    "bank.download": BANKS,
+    "bank.download_zip": BANKS,
+    "bank.settings": BANKS,
 }
 USER_IDS = {Role.ADMIN: "admin01", Role.ISSUER: "issuer01", Role.AUDITOR: "auditor01",
             Role.BANK_HEAD: "14234500001", Role.BANK_BRANCH: "14234500101"}
