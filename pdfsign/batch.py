@@ -10,10 +10,12 @@ with the version it produced, so running the same batch again issues nothing twi
 from __future__ import annotations
 
 import csv
+import io
+import json
 import logging
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,13 +23,19 @@ from typing import Any
 
 from pdfsign import issuing
 from pdfsign.config import Settings
-from pdfsign.documents import content_digest
+from pdfsign.documents import content_digest, model_for
+from pdfsign.documents.fields import Field, ListOf, Nested, value_from_text
 from pdfsign.documents.parsing import decode_json
 from pdfsign.errors import InputError, describe
 
-__all__ = ["BatchRow", "BatchSummary", "RowResult", "read_rows", "run_batch"]
+__all__ = ["RESULT_COLUMNS", "BatchRow", "BatchSummary", "RowResult", "read_rows", "results_csv",
+           "results_jsonl", "run_batch"]
 
 _log = logging.getLogger(__name__)
+#: The results file's columns (CSV header; the JSONL lines carry the same names, blanks left out).
+RESULT_COLUMNS = ("line", "status", "file_id", "version", "sha256", "reason", "error", "key")
+#: What a spreadsheet would run as a formula (OWASP "CSV injection"): such a cell gets a ``'``.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: The warm issuer of this worker process (built by :func:`_start_worker`).
 _worker: tuple[issuing.Issuer, Callable[[], datetime]] | None = None
 
@@ -82,7 +90,9 @@ def read_rows(path: Path) -> list[BatchRow]:
     """Read a ``.jsonl`` (one JSON object a line) or ``.csv`` batch file.
 
     CSV headers may be dotted (``bank.code``) for nested fields; a cell holding JSON
-    (starting with ``[`` or ``{``) is decoded, for lists such as invoice lines.
+    (starting with ``[`` or ``{``) is decoded, for lists such as invoice lines; every other
+    cell is read as the row kind's field declares, as a form input is
+    (:func:`pdfsign.documents.fields.value_from_text`: ``24,000,000`` is an amount).
 
     :raises InputError: the file cannot be read or has an unknown extension.
     """
@@ -99,6 +109,31 @@ def read_rows(path: Path) -> list[BatchRow]:
                          field=str(path)) from None
     raw = _jsonl(text) if suffix == ".jsonl" else _csv(text)
     return [_row(line, value) for line, value in raw]
+
+
+def results_jsonl(results: Iterable[RowResult]) -> bytes:
+    """The results file as JSON lines, one a row (what ``pdfsign issue --batch`` writes)."""
+    return "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in results).encode()
+
+
+def results_csv(results: Iterable[RowResult]) -> bytes:
+    """The results file as CSV for a spreadsheet: UTF-8 with a BOM, :data:`RESULT_COLUMNS`.
+
+    A text cell that a spreadsheet would run as a formula (a row's own ``idempotency_key``
+    can be anything) starts with ``'``; the JSONL file keeps every value as it is.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(RESULT_COLUMNS)
+    for result in results:
+        writer.writerow([_csv_cell(getattr(result, column)) for column in RESULT_COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
 
 
 def run_batch(settings: Settings, rows: list[BatchRow], *, workers: int,
@@ -185,7 +220,7 @@ def _csv(text: str) -> Iterable[tuple[int, object]]:
     A line the csv module refuses (a NUL byte, a field over its size limit) fails alone,
     like a bad JSONL line; reading goes on with the next one.
     """
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(text.splitlines(keepends=True))  # a quoted cell keeps its \n
     while True:
         before = reader.line_num
         try:
@@ -197,7 +232,8 @@ def _csv(text: str) -> Iterable[tuple[int, object]]:
             if reader.line_num == before:  # nothing consumed: stop rather than loop
                 return
             continue
-        yield reader.line_num, _nested(record)
+        nested = _nested(record)
+        yield reader.line_num, nested if isinstance(nested, InputError) else _typed_row(nested)
 
 
 def _nested(record: dict[str | None, str | None]) -> dict[str, Any] | InputError:
@@ -219,6 +255,30 @@ def _nested(record: dict[str | None, str | None]) -> dict[str, Any] | InputError
             return InputError(f"column {header!r}: other columns nest fields under it")
         target[leaf] = _cell(cell)
     return nested
+
+
+def _typed_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row's text as its kind's fields read it; an unknown kind is left to parsing."""
+    try:
+        fields = model_for(str(row.get("kind", ""))).FIELDS
+    except InputError:
+        return row
+    return _typed(row, fields)
+
+
+def _typed(values: dict[str, Any], fields: Mapping[str, Field]) -> dict[str, Any]:
+    """Each text value through its field's spec, into nested records; the rest unchanged."""
+    typed: dict[str, Any] = {}
+    for name, value in values.items():
+        declared = fields.get(name)
+        spec = declared.spec if declared is not None else None
+        if isinstance(spec, Nested) and isinstance(value, dict):
+            typed[name] = _typed(value, spec.record.FIELDS)
+        elif spec is not None and isinstance(value, str) and not isinstance(spec, ListOf):
+            typed[name] = value_from_text(spec, value)
+        else:  # an unknown field (parsing names it) or a decoded JSON cell
+            typed[name] = value
+    return typed
 
 
 def _cell(cell: str) -> object:

@@ -1,10 +1,16 @@
-"""``pdfsign issue``: issue one document from its data file, or a whole batch."""
+"""``pdfsign issue``: issue one document from its data file, a whole batch, or a batch job.
+
+``--job ID`` runs a batch job uploaded in the web UI (:mod:`pdfsign.batch_jobs`): the web
+server starts it detached with ``--pin-file -``, the PIN on standard input, and it records
+its progress and each row's result in the registry, where the job's page reads them.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -12,6 +18,7 @@ import click
 from pdfsign import batch as batch_issuing
 from pdfsign import issuing
 from pdfsign.atomic import write_atomically
+from pdfsign.batch_jobs import BatchJobs
 from pdfsign.cli._home import emit, home_options, now
 from pdfsign.cli._signer import signer_options, with_signer
 from pdfsign.config import Settings
@@ -35,19 +42,29 @@ def open_issuer(settings: Settings, *, signer: str | None, pin_file: Path | None
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False, exists=True,
                                                        path_type=Path),
               help="Issue every row of a .jsonl or .csv file.")
+@click.option("--job", "job_id", metavar="ID",
+              help="Run batch job ID (uploaded in the web UI), recording its progress and "
+                   "each row's result in the registry; a resumed job skips the rows it issued.")
 @click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
-              show_default="CPU count", help="Worker processes for --batch.")
+              show_default="CPU count", help="Worker processes for --batch and --job.")
 @click.option("--results", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where --batch writes one JSON line per row (default: BATCH.results.jsonl).")
+              help="Where --batch writes one line per row, CSV if it ends in .csv, else JSON "
+                   "lines (default: BATCH.results.jsonl; --job: none, the job keeps them).")
 @click.option("--idempotency-key", help="Issue at most once under this key.")
 @signer_options
 @home_options
-def issue(data: Path | None, batch_file: Path | None, workers: int, results: Path | None,
-          idempotency_key: str | None, signer: str | None, pin_file: Path | None,
-          settings: Settings, as_json: bool) -> None:
-    """Issue DATA (a document's JSON) as version 1, or every row of --batch."""
-    if (data is None) == (batch_file is None):
-        raise click.UsageError("give either DATA or --batch FILE, not both or neither")
+def issue(data: Path | None, batch_file: Path | None, job_id: str | None, workers: int,
+          results: Path | None, idempotency_key: str | None, signer: str | None,
+          pin_file: Path | None, settings: Settings, as_json: bool) -> None:
+    """Issue DATA (a document's JSON) as version 1, every row of --batch, or batch job --job."""
+    if sum(given is not None for given in (data, batch_file, job_id)) != 1:
+        raise click.UsageError("give one of DATA, --batch FILE or --job ID")
+    if pin_file == Path("-"):
+        settings, pin_file = replace(settings, pin=_pin_from_stdin()), None
+    if job_id is not None:
+        _run_job(settings, job_id, signer=signer, pin_file=pin_file, workers=workers,
+                 as_json=as_json, results=results)
+        return
     settings, issuer = open_issuer(settings, signer=signer, pin_file=pin_file)
     if batch_file is not None:
         _run_batch(settings, batch_file, workers=workers, as_json=as_json,
@@ -60,22 +77,74 @@ def issue(data: Path | None, batch_file: Path | None, workers: int, results: Pat
          f"{version.issue_count}, sha256 {version.sha256[:16]}…)")
 
 
+def _pin_from_stdin() -> str:
+    """The PIN as the first line of standard input (``--pin-file -``), read once.
+
+    :raises InputError: standard input has no PIN (``field="pin-file"``).
+    """
+    pin = sys.stdin.readline().rstrip("\r\n")
+    if not pin:
+        raise InputError("no PIN on standard input", field="pin-file")
+    return pin
+
+
 def _run_batch(settings: Settings, path: Path, *, workers: int, as_json: bool,
                results: Path) -> None:
     """Run a batch with a progress bar on stderr; write the results file; print the summary."""
     rows = batch_issuing.read_rows(path)
+    summary = _issue_rows(settings, rows, workers=workers)
+    _finish(summary.results, summary, rows=len(rows), as_json=as_json, results_file=results,
+            where=str(results))
+
+
+def _run_job(settings: Settings, job_id: str, *, signer: str | None, pin_file: Path | None,
+             workers: int, as_json: bool, results: Path | None) -> None:
+    """Run (or resume) a batch job: its rows still to do, each result kept as it arrives."""
+    jobs = BatchJobs(settings)
+    with jobs.run(job_id, actor=settings.actor, clock=now) as run:  # an error fails the job
+        settings, _ = open_issuer(settings, signer=signer, pin_file=pin_file)
+        rows = batch_issuing.read_rows(run.path)
+        jobs.registry.db.dispose()  # no pooled connection crosses the workers' fork
+        summary = _issue_rows(settings, run.pending(rows), workers=workers,
+                              on_result=run.record)
+        everything = run.results()
+    _finish(everything, summary, rows=len(rows), as_json=as_json, results_file=results,
+            where=str(results) if results else f"batch job {job_id}")
+
+
+def _issue_rows(settings: Settings, rows: list[batch_issuing.BatchRow], *, workers: int,
+                on_result: Callable[[batch_issuing.RowResult], None] = lambda _: None
+                ) -> batch_issuing.BatchSummary:
+    """:func:`pdfsign.batch.run_batch` with a progress bar on standard error."""
     with click.progressbar(length=len(rows), label="issuing", file=sys.stderr) as bar:
-        summary = batch_issuing.run_batch(settings, rows, workers=workers, clock=now,
-                                          on_result=lambda _: bar.update(1))
-    write_atomically(results, "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n"
-                                      for r in summary.results).encode())
-    for failed in (r for r in summary.results if r.status == "failed"):
+        def arrived(result: batch_issuing.RowResult) -> None:
+            on_result(result)
+            bar.update(1)
+
+        return batch_issuing.run_batch(settings, rows, workers=workers, clock=now,
+                                       on_result=arrived)
+
+
+def _finish(results: Sequence[batch_issuing.RowResult], run: batch_issuing.BatchSummary, *,
+            rows: int, as_json: bool, results_file: Path | None, where: str) -> None:
+    """Write the results file, list the failed rows on stderr, print the summary.
+
+    :param results: every row's result (a job's earlier runs' too).
+    :param run: this run, for its time and speed.
+    :param where: where the results are, for the summary.
+    :raises SystemExit: 3 if any row failed.
+    """
+    if results_file is not None:
+        csv = results_file.suffix.lower() == ".csv"
+        write_atomically(results_file, (batch_issuing.results_csv if csv else
+                                        batch_issuing.results_jsonl)(results))
+    for failed in (r for r in results if r.status == "failed"):
         click.echo(f"line {failed.line}: {failed.error}", err=True)
-    counts = {s: summary.count(s) for s in ("issued", "skipped", "failed")}
-    emit(as_json, {**counts, "rows": len(rows), "seconds": round(summary.seconds, 3),
-                   "per_second": round(summary.per_second, 2), "results": str(results)},
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("issued", "skipped", "failed")}
+    emit(as_json, {**counts, "rows": rows, "seconds": round(run.seconds, 3),
+                   "per_second": round(run.per_second, 2), "results": where},
          f"{counts['issued']} issued, {counts['skipped']} already issued, {counts['failed']} "
-         f"failed of {len(rows)} rows in {summary.seconds:.1f} s "
-         f"({summary.per_second:.1f} documents/s); results in {results}")
+         f"failed of {rows} rows in {run.seconds:.1f} s "
+         f"({run.per_second:.1f} documents/s); results in {where}")
     if counts["failed"]:
         raise SystemExit(InputError.exit_code)
