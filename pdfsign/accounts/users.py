@@ -21,7 +21,8 @@ from pdfsign.registry import Registry
 from pdfsign.registry import audit as audit_log
 
 __all__ = ["NewPassword", "UserInfo", "add_user", "deactivate", "edit_user", "get_user",
-           "list_users", "load_user", "lock", "reset_password", "set_language", "set_notify", "unlock"]
+           "list_users", "load_user", "lock", "reset_password", "set_language", "set_notify",
+           "unlock"]
 
 _MAX_NAME = 100
 _MAX_EMAIL = 254

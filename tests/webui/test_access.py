@@ -47,6 +47,11 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "files.version_pdf": STAFF,
     "files.verify_version": STAFF,
     "files.act": ISSUERS,
+    "issue.batches": STAFF,
+    "issue.batch_upload": ISSUERS,
+    "issue.batch": STAFF,
+    "issue.batch_results": STAFF,
+    "issue.batch_resume": ISSUERS,
     "bank.index": BANKS,
     "bank.download": BANKS,
     "bank.download_zip": BANKS,
@@ -56,7 +61,7 @@ USER_IDS = {Role.ADMIN: "admin01", Role.ISSUER: "issuer01", Role.AUDITOR: "audit
             Role.BANK_HEAD: "14234500001", Role.BANK_BRANCH: "14234500101"}
 _VALUES = {"user_id": "target01", "action": "lock", "token": "x" * 43, "suffix": "json",
            "filename": "web/web.css", "kind": "guarantee", "file_id": "14_2345002_000000001_"
-           "0000000001_000", "number": 1}
+           "0000000001_000", "number": 1, "job_id": "0123456789abcdef", "fmt": "csv"}
 _PER_ENDPOINT: dict[str, dict[str, object]] = {"files.act": {"action": "repaid"}}
 
 

@@ -16,6 +16,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Column, MetaData, String
 
 import pdfsign.accounts.tables  # noqa: F401 - registers the accounts' tables in Base.metadata
+import pdfsign.batch_tables  # noqa: F401 - registers the batch jobs' tables
 from pdfsign.registry import open_database
 from pdfsign.registry.models import Base
 
