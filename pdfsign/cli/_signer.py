@@ -11,6 +11,7 @@ standard output stays clean.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -30,10 +31,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 def read_pin(pin_file: Path | None, settings: Settings) -> str:
     """The PIN from ``pin_file``, else ``settings.pin`` (``PDFSIGN_PIN``), else a hidden prompt.
 
+    ``--pin-file -`` reads the first line of standard input: how the web UI hands a PIN to
+    the batch process it starts, never through arguments, the environment or a file.
     Only the line break ending the file is dropped: every other character belongs to the PIN.
 
-    :raises InputError: The PIN file cannot be read (``field="pin-file"``).
+    :raises InputError: The PIN file cannot be read, or standard input holds no PIN
+        (``field="pin-file"``).
     """
+    if pin_file == Path("-"):
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise InputError("no PIN on standard input", field="pin-file")
+        return line
     if pin_file is not None:
         try:
             return pin_file.read_text(encoding="utf-8").rstrip("\r\n")
@@ -76,8 +85,8 @@ def open_signer(settings: Settings, *, signer: str | None,
 def signer_options(command: F) -> F:
     """Add ``--signer NAME`` and ``--pin-file FILE``, passed as ``signer`` and ``pin_file``."""
     command = click.option("--pin-file", type=click.Path(dir_okay=False, path_type=Path),
-                           help="File holding the signing PIN (else PDFSIGN_PIN, else a "
-                                "prompt).")(command)
+                           help="File holding the signing PIN, - for standard input "
+                                "(else PDFSIGN_PIN, else a prompt).")(command)
     return click.option("--signer", metavar="NAME",
                         help="Signer name in the PKI folder (signers/NAME.p12). "
                              "[default: the configured signer]")(command)

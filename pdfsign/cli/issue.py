@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -59,8 +58,6 @@ def issue(data: Path | None, batch_file: Path | None, job_id: str | None, worker
     """Issue DATA (a document's JSON) as version 1, every row of --batch, or batch job --job."""
     if sum(given is not None for given in (data, batch_file, job_id)) != 1:
         raise click.UsageError("give one of DATA, --batch FILE or --job ID")
-    if pin_file == Path("-"):
-        settings, pin_file = replace(settings, pin=_pin_from_stdin()), None
     if job_id is not None:
         _run_job(settings, job_id, signer=signer, pin_file=pin_file, workers=workers,
                  as_json=as_json, results=results)
@@ -75,17 +72,6 @@ def issue(data: Path | None, batch_file: Path | None, job_id: str | None, worker
     emit(as_json, version.to_json(),
          f"issued {version.file_id} version {version.number} (issue count "
          f"{version.issue_count}, sha256 {version.sha256[:16]}…)")
-
-
-def _pin_from_stdin() -> str:
-    """The PIN as the first line of standard input (``--pin-file -``), read once.
-
-    :raises InputError: standard input has no PIN (``field="pin-file"``).
-    """
-    pin = sys.stdin.readline().rstrip("\r\n")
-    if not pin:
-        raise InputError("no PIN on standard input", field="pin-file")
-    return pin
 
 
 def _run_batch(settings: Settings, path: Path, *, workers: int, as_json: bool,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,12 @@ def test_with_signer_fills_name_and_pin_for_issuing(settings: Settings, tmp_path
     resolved = with_signer(settings, signer="representative", pin_file=pin_file)
     assert (resolved.signer, resolved.pin) == ("representative", "FilePin2026")
     assert with_signer(resolved, signer=None, pin_file=None) == resolved
+
+
+def test_a_pin_file_of_dash_reads_the_first_line_of_standard_input(
+        monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("FromStdin2026\nrest\n"))
+    assert read_pin(Path("-"), settings) == "FromStdin2026"
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(InputError, match="no PIN on standard input"):
+        read_pin(Path("-"), settings)
