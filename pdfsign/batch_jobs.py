@@ -19,15 +19,10 @@ kept, the others run again, and idempotency keys make sure nothing is issued twi
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import os
 import re
 import secrets
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from pdfsign.atomic import write_atomically
 from pdfsign.batch import BatchRow, RowResult, read_rows
+from pdfsign.batch_process import LOG, held_lock, is_locked, locked_log, spawn
 from pdfsign.batch_tables import BatchJobRecord, BatchRowRecord
 from pdfsign.config import Settings
 from pdfsign.errors import (
@@ -57,13 +53,11 @@ __all__ = ["FORMATS", "BatchJob", "BatchJobs", "JobRun"]
 #: The batch file formats (:func:`pdfsign.batch.read_rows`).
 FORMATS = ("csv", "jsonl")
 _JOB_ID = re.compile(r"[0-9a-f]{16}")
-_LOG = "job.log"
 _DONE = ("issued", "skipped")
 #: The :class:`BatchJob` fields that are :class:`BatchJobRecord` columns.
 _STORED = ("job_id", "filename", "format", "sha256", "rows", "created_by", "created_at", "state",
            "started_by", "runs", "pid", "started_at", "finished_at", "error", "reason")
 #: How the job process is started: this interpreter, the ``pdfsign`` command line.
-_ENTRY = "from pdfsign.cli import main; main()"
 
 
 @dataclass(frozen=True)
@@ -152,7 +146,7 @@ class BatchJobs:
         job_id = secrets.token_hex(8)
         folder = self._folder(job_id)
         rows = _keep(folder / f"rows.{fmt}", data)
-        with _locked_log(folder) as log:  # locked before the row exists: never seen dead
+        with locked_log(folder) as log:  # locked before the row exists: never seen dead
             with self.registry.writing() as session:
                 session.add(BatchJobRecord(
                     job_id=job_id, filename=Path(filename).name[:255], format=fmt,
@@ -178,7 +172,7 @@ class BatchJobs:
         with self.registry.reading() as session:  # a finished job says so, even as it exits
             if _record(session, job_id).state == "done":
                 raise _finished()
-        with _locked_log(folder) as log:
+        with locked_log(folder) as log:
             with self.registry.writing() as session:
                 row = _record(session, job_id)
                 if row.state == "done":
@@ -200,7 +194,7 @@ class BatchJobs:
         log.write(f"--- run {run} started by {actor} at {at.isoformat()}\n".encode())
         log.flush()
         try:
-            _spawn(self.settings, job_id, self._folder(job_id), pin=pin, workers=workers,
+            spawn(self.settings, job_id, self._folder(job_id), pin=pin, workers=workers,
                    actor=actor, log=log)
         except OSError as exc:
             failure = ConfigurationError(f"cannot start the batch process: {exc.strerror}",
@@ -266,7 +260,7 @@ class BatchJobs:
         with self.registry.reading() as session:
             if _record(session, job_id).state == "done":
                 raise _finished()
-        with _held_lock(folder):
+        with held_lock(folder):
             with self.registry.writing() as session:
                 row = _record(session, job_id)
                 if row.state == "done":
@@ -316,12 +310,12 @@ class BatchJobs:
             if failure is not None:
                 problem = describe(failure)
                 row.error = (problem.message if problem else
-                             f"unexpected {type(failure).__name__} (see {_LOG})")
+                             f"unexpected {type(failure).__name__} (see {LOG})")
                 row.reason = problem.reason if problem else "unexpected"
 
     def _view(self, row: BatchJobRecord, counts: dict[str, int],
               earlier: tuple[str, ...] = ()) -> BatchJob:
-        alive = _is_locked(self.folder / row.job_id)
+        alive = is_locked(self.folder / row.job_id)
         return BatchJob(**{name: getattr(row, name) for name in _STORED},
                         issued=counts.get("issued", 0), skipped=counts.get("skipped", 0),
                         failed=counts.get("failed", 0), alive=alive, earlier=earlier)
@@ -351,10 +345,6 @@ class JobRun:
         return self.jobs.results(self.job_id)
 
 
-def _running() -> ConflictError:
-    return ConflictError("このバッチは実行中です / this batch is running", field="job")
-
-
 def _finished() -> ConflictError:
     return ConflictError("このバッチは完了しています / this batch is finished", field="job")
 
@@ -377,99 +367,6 @@ def _counts(session: Session, job_ids: Sequence[str]) -> dict[str, dict[str, int
             .group_by(BatchRowRecord.job_id, BatchRowRecord.status)):
         counts.setdefault(job_id, {})[status] = n
     return counts
-
-
-def _is_locked(folder: Path) -> bool:
-    """Whether a process holds the job's log lock (a shared try never blocks anyone long)."""
-    try:
-        handle = (folder / _LOG).open("rb")
-    except FileNotFoundError:
-        return False
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
-
-
-@contextmanager
-def _locked_log(folder: Path) -> Iterator[IO[bytes]]:
-    """The job's log, opened for appending and locked, for a process about to inherit it.
-
-    :raises ConflictError: a process holds it (the job is running).
-    """
-    with (folder / _LOG).open("ab") as log:
-        for attempt in range(5):  # a page's liveness check holds it for microseconds
-            try:
-                fcntl.flock(log, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if attempt == 4:
-                    raise _running() from None
-                time.sleep(0.02)
-        yield log
-
-
-@contextmanager
-def _held_lock(folder: Path) -> Iterator[None]:
-    """Hold the job's lock for this process: inherited (standard output is the log) or taken.
-
-    :raises ConflictError: another process holds it.
-    """
-    log = folder / _LOG
-    try:
-        inherited = os.path.samestat(os.fstat(1), os.stat(log))
-    except OSError:
-        inherited = False
-    if not inherited:
-        with _locked_log(folder):
-            yield
-        return
-    try:  # the starter's lock on this very open file (a no-op), or a fresh one if it has none
-        fcntl.flock(1, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise _running() from None
-    yield
-
-
-def _spawn(settings: Settings, job_id: str, folder: Path, *, pin: str, workers: int,
-           actor: str, log: IO[bytes]) -> None:
-    """``pdfsign issue --job ID`` in a new session, the PIN on its standard input."""
-    command = [sys.executable, "-c", _ENTRY, "issue", "--job", job_id, "--pin-file", "-",
-               "--workers", str(max(1, workers)), "--home", str(settings.home)]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log,
-                               stderr=subprocess.STDOUT, cwd=folder,
-                               env=_child_environment(settings, actor),
-                               start_new_session=True)
-    assert process.stdin is not None
-    try:
-        process.stdin.write(pin.encode("utf-8") + b"\n")
-        process.stdin.close()
-    except BrokenPipeError:  # it died at once: the page says dead, the log says why
-        pass
-    # Reap it when it ends (no zombie in a long-lived server); it outlives us if we end first.
-    threading.Thread(target=process.wait, name=f"batch-{job_id}", daemon=True).start()
-
-
-def _child_environment(settings: Settings, actor: str) -> dict[str, str]:
-    """This environment without any ``PDFSIGN_*`` (the PIN above all), plus ``settings``.
-
-    The process then loads the same settings as its starter, whatever they were built from.
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PDFSIGN_")}
-
-    env.update({"PDFSIGN_HOME": str(settings.home), "PDFSIGN_ACTOR": actor,
-                "PDFSIGN_TSA_MODE": settings.tsa_mode, "PDFSIGN_PKI_DIR": str(settings.pki_dir),
-                "PDFSIGN_SIGNER": settings.signer,
-                "PDFSIGN_WEAK_ALGORITHMS": settings.weak_algorithms,
-                "PDFSIGN_REVOCATION_GRACE": settings.revocation_grace})
-    if settings.database_url:
-        env["PDFSIGN_DATABASE_URL"] = settings.database_url
-    if settings.tsa_url:
-        env["PDFSIGN_TSA_URL"] = settings.tsa_url
-    return env
 
 
 def _keep(path: Path, data: bytes) -> list[BatchRow]:
