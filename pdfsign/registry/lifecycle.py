@@ -60,7 +60,8 @@ def require_bank(session: Session, bank_code: str) -> Bank:
     """The bank with ``bank_code``. :raises UnknownBankError: no agreement with such a bank."""
     bank = session.get(Bank, bank_code)
     if bank is None:
-        raise UnknownBankError(f"no bank {bank_code!r} has an electronic-issuing agreement",
+        raise UnknownBankError(f"電子発行の契約がある金融機関ではありません（{bank_code}） / "
+                               f"no bank {bank_code!r} has an electronic-issuing agreement",
                                field="bank_code")
     return bank
 

@@ -165,7 +165,7 @@ def preview(token: str) -> tuple[str, int] | Response:
     except PdfsignError as exc:
         return _preview_page(token, draft, field_errors(exc), status=exc.http_status)
     _drafts().forget(token)
-    flash("done.issued")
+    flash("done.reissued" if draft.file_id else "done.issued")
     return redirect(url_for("files.file", file_id=version.file_id))
 
 
