@@ -38,6 +38,11 @@ _ENV_KEYS = {
     "PDFSIGN_WEAK_ALGORITHMS": "weak_algorithms",
     "PDFSIGN_REVOCATION_GRACE": "revocation_grace",
     "PDFSIGN_TRUST": "trust",
+    "PDFSIGN_SMTP_URL": "smtp_url",
+    "PDFSIGN_MAIL_FROM": "mail_from",
+    "PDFSIGN_MAIL_REPLY_TO": "mail_reply_to",
+    "PDFSIGN_LINK_DAYS": "link_days",
+    "PDFSIGN_WEB_URL": "web_url",
 }
 
 
@@ -87,6 +92,17 @@ class Settings:
     session_max_hours: int = 12
     #: The largest PDF the web UI accepts, in megabytes.
     upload_max_mb: int = 20
+    #: Where upload notifications are delivered: ``smtp://[user:password@]host:port`` (plain,
+    #: or STARTTLS when the server offers it) or ``smtps://…`` (implicit TLS); empty: not sent.
+    #: The password is never printed or logged (see :func:`pdfsign.notify.masked_url`).
+    smtp_url: str = ""
+    #: The notifications' sender (``From``) and, optionally, where replies go (``Reply-To``).
+    mail_from: str = ""
+    mail_reply_to: str = ""
+    #: Days a distribution link (a bank in distribution mode) works after it is mailed.
+    link_days: int = 7
+    #: The web UI's base URL, as a bank user's browser reaches it (distribution links).
+    web_url: str = "http://127.0.0.1:8080"
 
     def __post_init__(self) -> None:
         self.grace  # noqa: B018 - an unreadable grace period fails at load, naming the key
@@ -95,6 +111,12 @@ class Settings:
                                      field="tsa_mode")
         if self.tsa_mode == "http" and not self.tsa_url:
             raise ConfigurationError("tsa_mode 'http' needs tsa_url", field="tsa_url")
+        if not 1 <= self.link_days <= 365:
+            raise ConfigurationError(f"must be a number of days from 1 to 365, not "
+                                     f"{self.link_days}", field="link_days")
+        if not self.web_url.startswith(("http://", "https://")):
+            raise ConfigurationError(f"must be an http:// or https:// URL, not "
+                                     f"{self.web_url!r}", field="web_url")
 
     @property
     def grace(self) -> timedelta:

@@ -1,11 +1,13 @@
-"""The issuing use cases: documents → render → sign → registry.  CLI and web UI call only these.
+"""The issuing use cases: documents → render → sign → registry → notify.  CLI and web UI call
+only these.
 
 An :class:`Issuer` holds what is expensive to build — the opened registry, the
 parsed signing key, the TSA client and its validation contexts, WeasyPrint's warm
 fonts — so a process builds it once and issues many documents with it (the batch
 workers do exactly that).  Every function takes the time as ``at``; the PDF's
 signature time-stamp comes from the TSA, so a later issue always carries a later
-time-stamp.
+time-stamp.  Each new version's upload notifications are written to the outbox in the
+version's own transaction (:class:`pdfsign.notify.Notifications`, the registry's version hook).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pdfsign.documents import (
 )
 from pdfsign.documents.ids import BANK_WIDTH, BRANCH_WIDTH
 from pdfsign.errors import ConflictError, InputError
+from pdfsign.notify import Notifications
 from pdfsign.registry import (
     JST,
     FileInfo,
@@ -42,6 +45,7 @@ from pdfsign.registry import (
     Registry,
     VersionInfo,
 )
+from pdfsign.registry.store import VersionHook
 from pdfsign.render import render_pdf
 from pdfsign.signing import (
     Level,
@@ -85,6 +89,8 @@ class Issuer:
     services: SigningServices
     #: Who is acting (goes into every version and audit entry).
     actor: str
+    #: How upload notifications are written with each version; ``None``: none are.
+    notify: Notifications | None = Notifications()
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Issuer:
@@ -95,7 +101,13 @@ class Issuer:
         """
         signer = load_signer(signer_path(settings.signer, settings.pki_dir), settings.pin)
         return cls(Registry.open(settings, migrate=migrate), signer,
-                   signing_services_from(settings), settings.actor)
+                   signing_services_from(settings), settings.actor,
+                   Notifications.from_settings(settings))
+
+    @property
+    def on_version(self) -> VersionHook | None:
+        """The registry's version hook that writes the notifications (if any)."""
+        return self.notify.on_version if self.notify is not None else None
 
     def produce(self, document: Document, *, at: dt.datetime,
                 info: Mapping[str, str] | None = None) -> bytes:
@@ -172,7 +184,7 @@ def issue(issuer: Issuer, data: Mapping[str, Any], *, at: dt.datetime,
     return issuer.registry.issue(
         new_file_for(document), lambda _count: issuer.produce(document, at=at),
         actor=issuer.actor, at=at, idempotency_key=idempotency_key,
-        meta={"data": _stored_data(data)})
+        meta={"data": _stored_data(data)}, on_version=issuer.on_version)
 
 
 def reissue(issuer: Issuer, data: Mapping[str, Any], *, at: dt.datetime,
@@ -196,7 +208,8 @@ def reissue(issuer: Issuer, data: Mapping[str, Any], *, at: dt.datetime,
 
     return issuer.registry.reissue(corrected.file_id, produce, actor=issuer.actor, at=at,
                                    corrected=corrected, meta={"data": _stored_data(data)},
-                                   expected_version=expected_version)
+                                   expected_version=expected_version,
+                                   on_version=issuer.on_version)
 
 
 def invalidate(issuer: Issuer, file_id: str, *, reason: str, at: dt.datetime,
@@ -224,7 +237,8 @@ def invalidate(issuer: Issuer, file_id: str, *, reason: str, at: dt.datetime,
         return issuer.produce(notice, at=at, info={INVALIDATES_KEY: current.sha256})
 
     return issuer.registry.invalidate(file_id, reason, produce, actor=issuer.actor, at=at,
-                                      expected_version=expected_version)
+                                      expected_version=expected_version,
+                                      on_version=issuer.on_version)
 
 
 def transfer(registry: Registry, file_id: str, *, bank_code: str, branch_code: str,

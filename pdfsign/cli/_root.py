@@ -23,6 +23,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("files", "history"),
     "invalidate": ("files", "invalidate"),
     "issue": ("issue", "issue"),
+    "mail": ("mail", "mail"),
     "pki": ("pki", "pki"),
     "purge": ("files", "purge"),
     "reissue": ("files", "reissue"),

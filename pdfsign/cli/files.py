@@ -180,15 +180,18 @@ def bank() -> None:
 @click.option("--name", required=True, help="The bank's name.")
 @click.option("--start", required=True, help="First day of the agreement (YYYY-MM-DD).")
 @click.option("--end", help="Last day of the agreement (YYYY-MM-DD; default open-ended).")
+@click.option("--mode", type=click.Choice(["storage", "distribution"]),
+              help="Upload e-mails without a link (storage) or with an expiring direct link "
+                   "(distribution); default: unchanged, storage for a new bank.")
 @home_options
-def bank_set(code: str, name: str, start: str, end: str | None, settings: Settings,
-             as_json: bool) -> None:
-    """Add bank CODE or change its name and agreement window."""
+def bank_set(code: str, name: str, start: str, end: str | None, mode: str | None,
+             settings: Settings, as_json: bool) -> None:
+    """Add bank CODE or change its name, agreement window and delivery mode."""
     info = set_bank(Registry.open(settings), code=code, name=name,
                     start=parse_day(start, field="--start"),
-                    end=parse_day(end, field="--end"), actor=settings.actor, at=now())
+                    end=parse_day(end, field="--end"), mode=mode, actor=settings.actor, at=now())
     emit(as_json, info.__dict__, f"bank {info.code} {info.name}: {info.agreement_start} – "
-         f"{info.agreement_end or 'open'}")
+         f"{info.agreement_end or 'open'} ({info.mode})")
 
 
 @bank.command("list")

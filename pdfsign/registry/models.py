@@ -67,6 +67,10 @@ class Bank(Base):
     agreement_start: Mapped[dt.date] = mapped_column(Date)
     #: Last day electronic issuing is allowed (``None``: open-ended).
     agreement_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    #: How its users hear of uploads: ``storage`` (an e-mail; they sign in and search) or
+    #: ``distribution`` (the e-mail carries an expiring direct link to the file).
+    delivery_mode: Mapped[str] = mapped_column(String(12), default="storage",
+                                               server_default="storage")
 
 
 class File(Base):

@@ -45,7 +45,7 @@ from pdfsign.registry.models import BatchKey, File, Renewal, Version
 from pdfsign.registry.records import GUARANTEE_FAMILY, FileInfo, NewFile, RenewalInfo, VersionInfo
 
 __all__ = ["InvalidationProducer", "IssueProducer", "Registry", "ReissueProducer",
-           "RenewalProducer"]
+           "RenewalProducer", "VersionHook"]
 
 #: Renders and signs version 1 given its issue count.
 IssueProducer = Callable[[int], bytes]
@@ -55,6 +55,11 @@ ReissueProducer = Callable[[FileInfo, int], bytes]
 InvalidationProducer = Callable[[FileInfo, VersionInfo], bytes]
 #: Adds an archive time-stamp to the current version's bytes (given with the version).
 RenewalProducer = Callable[[VersionInfo, bytes], bytes]
+#: Called inside the write transaction, after a new version is added and the file updated,
+#: with the session, the file as it now is and the new version: what it writes (an upload
+#: notification in the outbox, say) commits or rolls back with the version.  The registry
+#: knows nothing of what it does (the layers above pass :mod:`pdfsign.notify`'s hook).
+VersionHook = Callable[[Session, FileInfo, VersionInfo], None]
 
 
 class Registry:
@@ -84,8 +89,8 @@ class Registry:
     # -- issuing -------------------------------------------------------------------------------
 
     def issue(self, new: NewFile, produce: IssueProducer, *, actor: str, at: dt.datetime,
-              idempotency_key: str | None = None,
-              meta: dict[str, Any] | None = None) -> VersionInfo:
+              idempotency_key: str | None = None, meta: dict[str, Any] | None = None,
+              on_version: VersionHook | None = None) -> VersionInfo:
         """File a new document as version 1 with issue count 1.
 
         A new file ID has no predecessor to order against, so the PDF is produced *outside*
@@ -94,6 +99,8 @@ class Registry:
         :param produce: called with the issue count (1); returns the signed PDF.
         :param idempotency_key: if this key was already used, return that version, issue nothing.
         :param meta: document metadata to keep with the version (e.g. the source data).
+        :param on_version: called in the transaction with the new version (not when the
+            idempotency key returns an earlier one).
         :raises AlreadyIssuedError: the file ID exists.
         :raises UnknownBankError, AgreementWindowError: the bank may not receive it now.
         """
@@ -114,6 +121,7 @@ class Registry:
                                             reason="issue", issue_count=1, meta=meta)
                 if idempotency_key:
                     session.add(BatchKey(key=idempotency_key, file_id=new.file_id, version=1))
+                _announce(session, on_version, row, version)
                 return version
         except IntegrityError as exc:  # a concurrent issue of the same file ID won the race
             raise AlreadyIssuedError(f"{new.file_id} is already issued; use reissue",
@@ -133,12 +141,14 @@ class Registry:
 
     def reissue(self, file_id: str, produce: ReissueProducer, *, actor: str, at: dt.datetime,
                 corrected: NewFile | None = None, meta: dict[str, Any] | None = None,
-                expected_version: int | None = None) -> VersionInfo:
+                expected_version: int | None = None,
+                on_version: VersionHook | None = None) -> VersionInfo:
         """Overwrite the current certificate with a corrected one: same file ID, issue count + 1.
 
         :param corrected: the corrected document's metadata (name and date are updated).
         :param meta: document metadata to keep with the version (e.g. the corrected data).
         :param expected_version: the current version the caller saw (a form carries it).
+        :param on_version: called in the transaction with the new version.
         :raises FileStateError: the file is invalidated, repaid, subrogated or purged.
         :raises ChangedMeanwhileError: the current version is no longer ``expected_version``.
         """
@@ -156,15 +166,20 @@ class Registry:
             pdf = produce(FileInfo.of(row), count)
             if row.kind == "test-slip":  # sent again: the 60 days start again
                 row.delete_due = at + RETENTION_SENT
-            return self._add_version(session, row, pdf, actor=actor, at=at, reason="reissue",
-                                     issue_count=count, meta=meta)
+            version = self._add_version(session, row, pdf, actor=actor, at=at,
+                                        reason="reissue", issue_count=count, meta=meta)
+            _announce(session, on_version, row, version)
+            return version
 
     def invalidate(self, file_id: str, reason: str, produce: InvalidationProducer, *, actor: str,
-                   at: dt.datetime, expected_version: int | None = None) -> VersionInfo:
+                   at: dt.datetime, expected_version: int | None = None,
+                   on_version: VersionHook | None = None) -> VersionInfo:
         """Overwrite a certificate with an invalidation notice (kept 60 days after sending).
 
         :param reason: ``cancelled`` (loan not executed) or ``paper-reissue``.
         :param expected_version: the current version the caller saw.
+        :param on_version: called in the transaction with the notice's version (the file
+            already ``invalidated``).
         :raises FileStateError: not a guarantee certificate, or not active.
         :raises ChangedMeanwhileError: the current version is no longer ``expected_version``.
         """
@@ -185,6 +200,7 @@ class Registry:
                                         reason=f"invalidate:{reason}", content="invalidation",
                                         issue_count=row.issue_count)
             row.state, row.delete_due = "invalidated", at + RETENTION_SENT
+            _announce(session, on_version, row, version)
             return version
 
     def _add_version(self, session: Session, row: File, pdf: bytes, *, actor: str,
@@ -348,6 +364,14 @@ class Registry:
             done = session.get(BatchKey, key)
             return None if done is None else VersionInfo.of(
                 _version(session, done.file_id, done.version))
+
+
+def _announce(session: Session, hook: VersionHook | None, row: File,
+              version: VersionInfo) -> None:
+    """Run the caller's version hook, if any, inside the transaction."""
+    if hook is not None:
+        session.flush()
+        hook(session, FileInfo.of(row), version)
 
 
 def _locked(session: Session, file_id: str, expected_version: int | None = None) -> File:
