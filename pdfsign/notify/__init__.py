@@ -22,6 +22,7 @@ from pdfsign.notify.sender import (
     backoff,
     deliver_all,
     deliver_due,
+    envelope_sender,
     run_sender,
 )
 from pdfsign.notify.smtp import DeliveryFailure, SmtpTransport, SmtpUrl, masked_url
@@ -57,6 +58,7 @@ __all__ = [
     "deliver_due",
     "email_for",
     "enqueue_for_version",
+    "envelope_sender",
     "export_messages",
     "list_outbox",
     "masked_url",
