@@ -142,7 +142,7 @@ def test_list_shows_every_user_and_its_flags(home: Path) -> None:
         "user_id": "issuer01", "name": "発行 一郎", "role": "issuer", "email": "i@example.jp",
         "bank": None, "branch": None, "locked": True, "active": True, "lang": "ja",
         "must_change_password": True, "second_factor": False, "password_changed_at": None,
-        "created_at": None}
+        "created_at": None, "notify": True}
     assert (listed[0]["bank"], listed[0]["branch"]) == ("2345", "000")
     assert run(home, "user", "list").stdout.splitlines() == [
         "14234500001  bank-head  本部 花子  must-change",

@@ -17,6 +17,7 @@ from sqlalchemy import Column, MetaData, String
 
 import pdfsign.accounts.tables  # noqa: F401 - registers the accounts' tables in Base.metadata
 import pdfsign.batch_tables  # noqa: F401 - registers the batch jobs' tables
+import pdfsign.notify.tables  # noqa: F401 - registers the outbox and link tables
 from pdfsign.registry import open_database
 from pdfsign.registry.models import Base
 
