@@ -117,7 +117,7 @@ def banks() -> str | Response | tuple[str, int]:
                                  field="start")
             set_bank(context.registry, code=request.form.get("code", ""),
                      name=request.form.get("name", ""), start=start,
-                     end=_day("end", request.form),
+                     end=_day("end", request.form), mode=_form("mode"),
                      actor=g.user.user_id, at=context.now())
         except PdfsignError as exc:
             errors = field_errors(exc)

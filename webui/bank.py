@@ -92,12 +92,16 @@ def settings() -> str | Response:
     return render_template("web/bank/settings.html")
 
 
-def link(token: str) -> Response | tuple[str, int]:
+def link(token: str) -> Response:
     """A distribution link: the one file it names, without signing in, while it holds."""
     try:
         version, pdf = redeem(web().registry, token, at=web().now())
     except NotFoundError as exc:  # expired, overwritten, moved: one page that leaks nothing
-        return render_template("web/bank/link_gone.html", message=exc.message), 410
-    except PdfsignError as exc:
-        return render_template("web/bank/link_gone.html", message=exc.message), exc.http_status
-    return _download(f"{version.file_id}.pdf", pdf)
+        page = Response(render_template("web/bank/link_gone.html", message=exc.message), 410)
+    except PdfsignError as exc:  # used too often this hour
+        page = Response(render_template("web/bank/link_gone.html", message=exc.message),
+                        exc.http_status)
+    else:
+        page = _download(f"{version.file_id}.pdf", pdf)
+    page.headers["Referrer-Policy"] = "no-referrer"  # the token never leaves in a Referer
+    return page

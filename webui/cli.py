@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from pdfsign.config import Settings
+from pdfsign.notify import SmtpUrl, envelope_sender, run_sender
 from webui import create_app
 from webui.serving import create_server
 
@@ -29,11 +32,37 @@ def web() -> None:
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="PDFSIGN_HOME",
               help="Data directory (default: PDFSIGN_HOME or ~/.local/share/pdfsign).")
 def serve(host: str, port: int, threads: int, home: Path | None) -> None:
-    """Serve the web UI until interrupted."""
-    app = create_app(Settings.load(home=home))
+    """Serve the web UI until interrupted; with ``smtp_url`` set, also send the notifications."""
+    settings = Settings.load(home=home)
+    app = create_app(settings)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("pyhanko", "pyhanko_certvalidator", "fontTools", "weasyprint"):
         # pyHanko logs every failed check with a traceback; the report already says it all
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     click.echo(f"pdfsign web UI at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
-    create_server(app, host=host, port=port, threads=threads).run()
+    stop = threading.Event()
+    sender = _mail_sender(app, settings, stop)
+    try:
+        create_server(app, host=host, port=port, threads=threads).run()
+    finally:
+        stop.set()
+        if sender is not None:
+            sender.join(timeout=30)
+
+
+def _mail_sender(app: Flask, settings: Settings, stop: threading.Event
+                 ) -> threading.Thread | None:
+    """The outbox's sender beside the server (``pdfsign mail send`` can run it alone instead).
+
+    :raises SmtpUrlError, ConfigurationError: a bad ``smtp_url`` or ``mail_from``, at start.
+    """
+    if not settings.smtp_url:
+        _log.warning("smtp_url is not set: notifications wait in the outbox "
+                     "(pdfsign mail status)")
+        return None
+    SmtpUrl.parse(settings.smtp_url)
+    envelope_sender(settings)
+    thread = threading.Thread(target=run_sender, name="pdfsign-mail", daemon=True,
+                              args=(app.extensions["pdfsign"].registry, settings, stop))
+    thread.start()
+    return thread

@@ -11,8 +11,10 @@ from flask import current_app
 
 from pdfsign.accounts import AccountPolicy
 from pdfsign.config import Settings
+from pdfsign.issuing import Issuer
+from pdfsign.notify import Notifications
 from pdfsign.registry import Registry
-from pdfsign.signing import SigningServices, signing_services_from
+from pdfsign.signing import SigningServices, load_signer, signer_path, signing_services_from
 
 __all__ = ["WebContext", "utc_now", "web"]
 
@@ -39,6 +41,17 @@ class WebContext:
     def services(self) -> SigningServices:
         """The TSA client and validation contexts, built on first use and kept warm."""
         return signing_services_from(self.settings)
+
+    def issuer(self, signer_name: str, pin: str, *, actor: str) -> Issuer:
+        """An issuer for one action: the signer opened with the PIN typed for it (used once),
+        the warm services, and the installation's notification settings.
+
+        :raises PermissionDenied: the PIN is wrong.
+        """
+        signer = load_signer(signer_path(signer_name or self.settings.signer,
+                                         self.settings.pki_dir), pin)
+        return Issuer(self.registry, signer, self.services, actor,
+                      notify=Notifications.from_settings(self.settings))
 
 
 def web() -> WebContext:

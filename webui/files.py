@@ -28,7 +28,7 @@ from pdfsign.registry import (
     search,
 )
 from pdfsign.registry.search import SORTABLE
-from pdfsign.signing import load_signer, signer_names, signer_path
+from pdfsign.signing import signer_names
 from webui.access import requires
 from webui.context import web
 from webui.errors import field_errors
@@ -131,9 +131,8 @@ def _act(file_id: str, action: str) -> None:
     context, form = web(), request.form
     common: dict[str, Any] = {"at": context.now(), "expected_version": _expected()}
     if action == "invalidate":
-        signer = load_signer(signer_path(form.get("signer") or context.settings.signer,
-                                         context.settings.pki_dir), form.get("pin", ""))
-        issuer = issuing.Issuer(context.registry, signer, context.services, g.user.user_id)
+        issuer = context.issuer(form.get("signer", ""), form.get("pin", ""),
+                                actor=g.user.user_id)
         issuing.invalidate(issuer, file_id, reason=form.get("reason", ""), **common)
         return
     common["actor"] = g.user.user_id

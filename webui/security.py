@@ -91,7 +91,8 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 
 def _headers(response: Response) -> Response:
-    response.headers.update(_HEADERS)
+    for name, value in _HEADERS.items():  # a view may only make one stricter (no-referrer)
+        response.headers.setdefault(name, value)
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
     return response

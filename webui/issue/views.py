@@ -22,7 +22,7 @@ from pdfsign.documents import DocumentKind, GuaranteeCertificate, parse_document
 from pdfsign.errors import InputError, PdfsignError, PermissionDenied
 from pdfsign.registry import ChangedMeanwhileError
 from pdfsign.render import page_png
-from pdfsign.signing import load_signer, signer_names, signer_path
+from pdfsign.signing import signer_names
 from webui.access import requires
 from webui.context import web
 from webui.errors import field_errors
@@ -146,11 +146,9 @@ def preview(token: str) -> tuple[str, int] | Response:
     draft = _drafts().load(token, owner=g.user.user_id, at=context.now())
     if request.method == "GET":
         return _preview_page(token, draft, {})
-    pin = request.form.get("pin", "")
-    signer_name = request.form.get("signer") or context.settings.signer
     try:
-        signer = load_signer(signer_path(signer_name, context.settings.pki_dir), pin)
-        issuer = issuing.Issuer(context.registry, signer, context.services, g.user.user_id)
+        issuer = context.issuer(request.form.get("signer", ""), request.form.get("pin", ""),
+                                actor=g.user.user_id)
         if draft.file_id:
             version = issuing.reissue(issuer, draft.data, at=context.now(),
                                       file_id=draft.file_id,
