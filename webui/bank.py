@@ -97,10 +97,11 @@ def link(token: str) -> Response:
     try:
         version, pdf = redeem(web().registry, token, at=web().now())
     except NotFoundError as exc:  # expired, overwritten, moved: one page that leaks nothing
-        page = Response(render_template("web/bank/link_gone.html", message=exc.message), 410)
+        page = Response(render_template("web/bank/link_gone.html", message=exc.message), 410,
+                        mimetype="text/html")
     except PdfsignError as exc:  # used too often this hour
         page = Response(render_template("web/bank/link_gone.html", message=exc.message),
-                        exc.http_status)
+                        exc.http_status, mimetype="text/html")
     else:
         page = _download(f"{version.file_id}.pdf", pdf)
     page.headers["Referrer-Policy"] = "no-referrer"  # the token never leaves in a Referer

@@ -39,10 +39,17 @@ class ServerThread:
         """:param port: 0 (the default) lets the OS choose a free port."""
         self._map: dict[int, Any] = {}
         self._server = create_server(app, port=port, threads=threads, socket_map=self._map)
-        self._thread = threading.Thread(target=self._server.run, name="pdfsign-web",
-                                        daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="pdfsign-web", daemon=True)
         #: The base URL, e.g. ``http://127.0.0.1:40123``.
         self.url = f"http://127.0.0.1:{self._server.effective_port}"
+
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except OSError:  # stop() closed a socket under select(): the end, not a failure
+            if not self._stopping.is_set():
+                raise
 
     def start(self) -> ServerThread:
         """Start serving (the socket already listens, so early requests queue until then)."""
@@ -51,6 +58,7 @@ class ServerThread:
 
     def stop(self) -> None:
         """Close every socket, stop the worker threads and wait for the loop to end."""
+        self._stopping.set()
         self._server.task_dispatcher.shutdown()
         wasyncore.close_all(self._map)
         self._thread.join(timeout=10)

@@ -272,13 +272,7 @@ def test_a_distribution_link_downloads_until_a_reissue_and_until_it_expires(
     settle(late)
 
 
-#: webui/bank.py's ``link`` answers a lapsed link with ``werkzeug.wrappers.Response(html,
-#: 410)``, whose default type is text/plain: the browser shows the page's HTML source.
-LINK_GONE_IS_TEXT = ("the lapsed-link page is sent as text/plain (webui/bank.py link(): "
-                     "werkzeug Response without mimetype='text/html')")
 
-
-@pytest.mark.xfail(strict=True, reason=LINK_GONE_IS_TEXT)
 def test_a_lapsed_link_answers_with_a_page_a_person_can_read(
         open_tab: Callable[..., Tab]) -> None:
     tab = open_tab()
