@@ -4,7 +4,8 @@
 blueprint: ``auth`` (sign-in, password, second factor), ``admin`` (users, banks, audit
 trail), ``verify`` (the auditor's verification page), ``issue`` (document forms, preview,
 signing, batches), ``files`` (search, the file page with its history and actions) and
-``bank`` (the banks' search, downloads and e-mail setting; distribution links).
+``bank`` (the banks' search, downloads and e-mail setting; distribution links); ``api``
+(``/api/v1``, JSON for machines, authenticated by personal API tokens).
 Pages are rendered on the server from ``templates/web/`` and work without JavaScript.
 """
 
@@ -23,6 +24,7 @@ from pdfsign.render import TEMPLATES_DIR
 from webui import (
     access,
     admin,
+    api,
     auth,
     bank,
     errors,
@@ -55,6 +57,7 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] = utc_now
     errors.init_app(app)
     for blueprint in (auth.bp, admin.bp, verification.bp, issue.bp, files.bp, bank.bp):
         app.register_blueprint(blueprint)
+    api.init_app(app)  # /api/v1: bearer tokens only, no cookies, no CSRF
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.add_url_rule("/static/<path:filename>", "static", static.serve)
     app.add_url_rule("/", "home", access.home)

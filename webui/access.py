@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
 
 def _load_user() -> None:
     g.user, g.stage, g.lang = None, None, session.get("lang", "ja")
-    if request.endpoint in ("static", "healthz", "link"):
+    if request.endpoint in ("static", "healthz", "link") or request.blueprint == "api":
         return
     session_id = session.get("sid")
     if session_id:

@@ -4,7 +4,8 @@ A *user* is a staff member or a bank user; *signin_throttle* counts failed sign-
 typed user ID, known or not, so that an unknown ID locks exactly like a real one and the
 lockout never tells which IDs exist; *web_sessions* holds the server side of a signed-in
 browser, keyed by the SHA-256 of the random ID in its cookie, so that signing out (or an
-administrator's lock) ends it for real; *recovery_codes* are the one-time second-factor codes.
+administrator's lock) ends it for real; *recovery_codes* are the one-time second-factor codes;
+*api_tokens* are the personal API tokens, kept as the SHA-256 of the random token only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pdfsign.registry.models import Base, UtcDateTime
 
-__all__ = ["RecoveryCode", "SigninThrottle", "User", "WebSession"]
+__all__ = ["ApiToken", "RecoveryCode", "SigninThrottle", "User", "WebSession"]
 
 
 class User(Base):
@@ -88,3 +89,23 @@ class RecoveryCode(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"))
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ApiToken(Base):
+    """One personal API token: whose, what it may do, until when (SHA-256 suffices: the
+    token is 256 random bits, so there is nothing to guess that a slow hash would protect)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"))
+    #: ``read``, ``verify`` or ``issue`` (:class:`pdfsign.accounts.tokens.Scope`).
+    scope: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    #: Who created it (the user, or an administrator).
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: Rewritten at most once a minute (with an audit entry), not on every request.
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -33,6 +33,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("files", "search"),
     "sign": ("sign", "sign"),
     "subrogate": ("files", "subrogate"),
+    "token": ("token", "token"),
     "transfer": ("files", "transfer"),
     "tsa": ("tsa", "tsa"),
     "user": ("user", "user"),
