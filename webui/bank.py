@@ -15,13 +15,12 @@ from werkzeug.wrappers import Response
 from pdfsign.accounts import Role, set_notify
 from pdfsign.documents import parse_user_id
 from pdfsign.documents.ids import UserId
-from pdfsign.errors import InputError, NotFoundError, PdfsignError
+from pdfsign.errors import NotFoundError, PdfsignError
 from pdfsign.notify import redeem
-from pdfsign.registry import export_zip, matching, recipient_pdf, require_visible, search
+from pdfsign.registry import recipient_pdf
 from webui.access import requires
 from webui.context import web
-from webui.errors import field_errors
-from webui.search_form import query_from
+from webui.search_form import search_page, zip_download
 
 __all__ = ["BANK_ROLES", "bp", "link"]
 
@@ -42,13 +41,7 @@ def _download(name: str, pdf: bytes) -> Response:
 @requires(BANK_ROLES)
 def index() -> str | tuple[str, int]:
     """The bank's search: the same filters, order, paging and cap as the staff's."""
-    try:
-        query = query_from(request.args)
-    except InputError as exc:
-        return render_template("web/bank/search.html", result=None, args=request.args,
-                               errors=field_errors(exc)), exc.http_status
-    found = search(web().registry, query, viewer=_viewer(), at=web().now())
-    return render_template("web/bank/search.html", result=found, args=request.args, errors={})
+    return search_page("web/bank/search.html", viewer=_viewer())
 
 
 @bp.route("/files/<file_id>.pdf")
@@ -63,21 +56,7 @@ def download(file_id: str) -> Response:
 @requires(BANK_ROLES)
 def download_zip() -> Response:
     """The selected files (or every match) the user may see, as one ZIP with ``files.csv``."""
-    context, viewer = web(), _viewer()
-    if request.form.get("all"):
-        files = matching(context.registry, query_from(request.form), viewer=viewer,
-                         at=context.now())
-    else:
-        chosen = request.form.getlist("file_id")
-        if not chosen:
-            raise InputError("ファイルを選んでください / select at least one file",
-                             field="file_id")
-        files = [context.registry.file(file_id) for file_id in chosen]
-        for info in files:
-            require_visible(viewer, info, at=context.now())
-    name = f"pdfsign-{context.now():%Y%m%dT%H%M%SZ}.zip"
-    return Response(export_zip(context.registry, files), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return zip_download(viewer=_viewer())
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -23,16 +23,11 @@ from pdfsign.registry import (
     GUARANTEE_FAMILY,
     INVALIDATION_REASONS,
     ChangedMeanwhileError,
-    export_zip,
-    matching,
-    search,
 )
-from pdfsign.registry.search import SORTABLE
 from pdfsign.signing import signer_names
 from webui.access import requires
 from webui.context import web
-from webui.errors import field_errors
-from webui.search_form import query_from
+from webui.search_form import search_page, zip_download
 from webui.verification import report_page
 
 __all__ = ["bp"]
@@ -43,32 +38,14 @@ ISSUERS = frozenset({Role.ADMIN, Role.ISSUER})
 @requires(STAFF)
 def index() -> str | tuple[str, int]:
     """Search the registry: DOMAIN.md's filters and order, 100 a page, 2,000 at most."""
-    try:
-        query = query_from(request.args)
-    except InputError as exc:
-        return render_template("web/files/search.html", result=None, args=request.args,
-                               errors=field_errors(exc), sortable=SORTABLE), exc.http_status
-    found = search(web().registry, query, viewer=None, at=web().now())
-    return render_template("web/files/search.html", result=found, args=request.args,
-                           errors={}, sortable=SORTABLE, query=query)
+    return search_page("web/files/search.html", viewer=None)
 
 
 @bp.route("/files/zip", methods=["POST"])
 @requires(STAFF)
 def download_zip() -> Response:
     """The selected files (or every match of the search) as one ZIP with ``files.csv``."""
-    context = web()
-    if request.form.get("all"):
-        files = matching(context.registry, query_from(request.form), viewer=None, at=context.now())
-    else:
-        chosen = request.form.getlist("file_id")
-        if not chosen:
-            raise InputError("ファイルを選んでください / select at least one file",
-                             field="file_id")
-        files = [context.registry.file(file_id) for file_id in chosen]
-    name = f"pdfsign-{context.now():%Y%m%dT%H%M%SZ}.zip"
-    return Response(export_zip(context.registry, files), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return zip_download(viewer=None)
 
 
 def _history(file_id: str) -> list[dict[str, Any]]:
