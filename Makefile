@@ -3,14 +3,15 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEB_PACKAGES := poppler-utils openssl libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libnss3-tools postgresql faketime chromium
+DEB_PACKAGES := poppler-utils openssl curl libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libnss3-tools postgresql faketime chromium nginx-light softhsm2
 OUT := out
 PKI := fixtures/pki
 
 .PHONY: demo test bench lint serve serve-tsa deps debs clean fuzz
 
 # Debian packages the tools and tests call (pdfsig, pdftoppm, openssl ts, pango for WeasyPrint,
-# PostgreSQL, and Chromium for the browser tests: Playwright drives /usr/bin/chromium).
+# PostgreSQL, Chromium for the browser tests: Playwright drives /usr/bin/chromium; nginx for the
+# mTLS tests of webui/deploy/nginx.conf).
 debs:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

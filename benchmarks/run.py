@@ -52,6 +52,8 @@ class Plan:
     issue_seconds: float = 40.0
     sign_folder_seconds: float = 40.0
     verify_seconds: float = 50.0
+    #: Seconds each API figure (and its in-process baseline) runs for.
+    api_seconds: float = 8.0
 
     @classmethod
     def named(cls, name: str) -> Plan:
@@ -60,7 +62,7 @@ class Plan:
         if name == "quick":
             return cls(repeats=3, batch_rows=4, issue_documents=4, issue_cli_documents=2,
                        verify_files=6, verify_cli_files=2, tsa_clients=2, tsa_requests=60,
-                       tsa_seconds=3.0)
+                       tsa_seconds=3.0, api_seconds=1.0)
         if name == "full":
             return cls(issue_documents=4000, issue_seconds=600.0)
         return cls()
@@ -142,6 +144,13 @@ class _Runner:
                                               repeats=min(self.plan.repeats, 15),
                                               at=self.clock())
 
+    def api(self) -> None:
+        self._pki_url()
+        if self.signed is None:
+            raise RuntimeError("no ES-A document (signing was not measured)")
+        self._module("api").measure_api(self.bench, self.results, self.signed,
+                                        seconds=self.plan.api_seconds, at=self.clock())
+
     def tsa(self) -> None:
         load = self._module("tsa_load")
         with PkiServer(self.bench.pki_dir, port=free_port(),
@@ -170,8 +179,8 @@ class _Runner:
         """The groups in running order, with the goal keys each one fills."""
         return [
             _Group("rendering", ("render_ms",), self.rendering),
-            _Group("signing", ("sign_es_t_ms", "sign_es_a_ms", "es_a_size_kb", "renew_ms"),
-                   self.signing),
+            _Group("signing", ("sign_es_t_ms", "sign_es_a_ms", "sign_es_a_hsm_ms",
+                               "es_a_size_kb", "renew_ms"), self.signing),
             _Group("issuing batch", ("issue_docs_per_s",), self.issuing_batch),
             _Group("issuing memory", ("issue_rss_growth_mb",), self.issuing),
             _Group("issuing, pyHanko CLI baseline", ("issue_speedup_vs_cli",), self.issuing_cli),
@@ -180,6 +189,7 @@ class _Runner:
             _Group("verify, pyHanko CLI baseline", ("verify_speedup_vs_cli",), self.verify_cli),
             _Group("TSA load", ("tsa_responses_per_s", "tsa_p99_ms"), self.tsa),
             _Group("web issue", ("web_issue_ms",), self.web_issue),
+            _Group("web api", ("api_verify_per_s", "api_download_per_s"), self.api),
         ]
 
 

@@ -45,8 +45,8 @@ from pdfsign.errors import (
     PdfsignError,
     describe,
 )
+from pdfsign.keys import open_signer
 from pdfsign.registry import Registry
-from pdfsign.signing import load_signer, signer_path
 
 __all__ = ["FORMATS", "BatchJob", "BatchJobs", "JobRun"]
 
@@ -138,7 +138,7 @@ class BatchJobs:
         :raises WriteError: the file cannot be kept.
         :raises ConfigurationError: the process cannot be started.
         """
-        self._check_pin(pin)
+        self._check_pin(pin, actor=actor, at=at)
         fmt = Path(filename).suffix.lower().lstrip(".")
         if fmt not in FORMATS:
             raise InputError("バッチファイルは .csv か .jsonl です / batch files are .jsonl or "
@@ -167,7 +167,7 @@ class BatchJobs:
         :raises NotFoundError: no such job.
         :raises ConfigurationError: the process cannot be started.
         """
-        self._check_pin(pin)
+        self._check_pin(pin, actor=actor, at=at)
         folder = self._folder(job_id)
         with self.registry.reading() as session:  # a finished job says so, even as it exits
             if _record(session, job_id).state == "done":
@@ -184,9 +184,13 @@ class BatchJobs:
                          log=log)
         return self.get(job_id)
 
-    def _check_pin(self, pin: str) -> None:
-        """:raises PermissionDenied: ``pin`` does not open the configured signer's key."""
-        load_signer(signer_path(self.settings.signer, self.settings.pki_dir), pin)
+    def _check_pin(self, pin: str, *, actor: str, at: dt.datetime) -> None:
+        """Open the configured signer with ``pin`` through its lock, and close it again.
+
+        :raises PermissionDenied: the PIN is wrong, or the signer locked (exit code 6).
+        :raises SignerCertificateError: its certificate may not sign now.
+        """
+        open_signer(self.settings, self.registry, pin=pin, actor=actor, at=at).close()
 
     def _launch(self, job_id: str, *, run: int, pin: str, workers: int, actor: str,
                 at: dt.datetime, log: IO[bytes]) -> None:

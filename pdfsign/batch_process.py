@@ -119,6 +119,7 @@ def child_environment(settings: Settings, actor: str) -> dict[str, str]:
     env.update({"PDFSIGN_HOME": str(settings.home), "PDFSIGN_ACTOR": actor,
                 "PDFSIGN_TSA_MODE": settings.tsa_mode, "PDFSIGN_PKI_DIR": str(settings.pki_dir),
                 "PDFSIGN_SIGNER": settings.signer,
+                "PDFSIGN_PKCS11_MODULE": settings.pkcs11_module,
                 "PDFSIGN_WEAK_ALGORITHMS": settings.weak_algorithms,
                 "PDFSIGN_REVOCATION_GRACE": settings.revocation_grace})
     if settings.database_url:

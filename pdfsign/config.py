@@ -10,6 +10,7 @@ keys are rejected so that a typo never silently falls back to a default.
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -20,10 +21,12 @@ from typing import Any, Literal
 
 from pdfsign.errors import ConfigurationError
 
-__all__ = ["DEFAULT_PKI_DIR", "Settings", "TsaMode", "default_home"]
+__all__ = ["DEFAULT_PKCS11_MODULE", "DEFAULT_PKI_DIR", "Settings", "TsaMode", "default_home"]
 
 TsaMode = Literal["embedded", "http"]
 
+#: Debian's SoftHSM2, the PKCS#11 module token signers use unless ``pkcs11_module`` says.
+DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 #: The committed test PKI (TEST KEYS ONLY), used when no other PKI folder is configured.
 DEFAULT_PKI_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "pki"
 
@@ -34,6 +37,7 @@ _ENV_KEYS = {
     "PDFSIGN_PKI_DIR": "pki_dir",
     "PDFSIGN_SIGNER": "signer",
     "PDFSIGN_PIN": "pin",
+    "PDFSIGN_PKCS11_MODULE": "pkcs11_module",
     "PDFSIGN_ACTOR": "actor",
     "PDFSIGN_WEAK_ALGORITHMS": "weak_algorithms",
     "PDFSIGN_REVOCATION_GRACE": "revocation_grace",
@@ -43,6 +47,9 @@ _ENV_KEYS = {
     "PDFSIGN_MAIL_REPLY_TO": "mail_reply_to",
     "PDFSIGN_LINK_DAYS": "link_days",
     "PDFSIGN_WEB_URL": "web_url",
+    "PDFSIGN_TRUSTED_PROXIES": "trusted_proxies",
+    "PDFSIGN_CLIENT_CA": "client_ca",
+    "PDFSIGN_PROXY_SECRET_FILE": "proxy_secret_file",
 }
 
 
@@ -66,8 +73,13 @@ class Settings:
     tsa_url: str = ""
     #: The PKI folder (keys, certificates, ``pki.json``).
     pki_dir: Path = DEFAULT_PKI_DIR
-    #: The signer's name in the PKI folder (``signers/<name>.p12``).
+    #: The signer: a name in the PKI folder (``signers/<name>.p12``), a PKCS#12 file, or a
+    #: key on a PKCS#11 token named by its RFC 7512 URI (``pkcs11:token=pdfsign;object=staff``).
     signer: str = "staff"
+    #: The PKCS#11 module (shared library) token signers are reached through.
+    pkcs11_module: str = DEFAULT_PKCS11_MODULE
+    #: Consecutive wrong signing PINs that lock a signer (until an administrator unlocks it).
+    signer_lock_failures: int = 5
     #: The signing PIN (prefer the environment over the config file).
     pin: str = ""
     #: Who is acting, written into the audit log.
@@ -103,6 +115,17 @@ class Settings:
     link_days: int = 7
     #: The web UI's base URL, as a bank user's browser reaches it (distribution links).
     web_url: str = "http://127.0.0.1:8080"
+    #: The reverse proxies (IP addresses) whose X-SSL-Client-Verify and X-SSL-Client-Cert
+    #: headers the app believes (:mod:`webui.client_certs`), if they also carry the secret of
+    #: ``proxy_secret_file``; empty: always ignored.
+    trusted_proxies: tuple[str, ...] = ()
+    #: The CA certificate(s), PEM, that issue the banks' TLS client certificates; required
+    #: with ``trusted_proxies`` (the app checks each certificate against it again).
+    client_ca: str = ""
+    #: A file holding the secret nginx sends in X-Pdfsign-Proxy on every request (at least 32
+    #: characters, e.g. ``openssl rand -hex 32``); required with ``trusted_proxies``, since any
+    #: local process connects from 127.0.0.1 as nginx does.  Read once, by the web app.
+    proxy_secret_file: str = ""
 
     def __post_init__(self) -> None:
         self.grace  # noqa: B018 - an unreadable grace period fails at load, naming the key
@@ -111,12 +134,33 @@ class Settings:
                                      field="tsa_mode")
         if self.tsa_mode == "http" and not self.tsa_url:
             raise ConfigurationError("tsa_mode 'http' needs tsa_url", field="tsa_url")
+        if self.signer_lock_failures < 1:
+            raise ConfigurationError("must be at least 1", field="signer_lock_failures")
         if not 1 <= self.link_days <= 365:
             raise ConfigurationError(f"must be a number of days from 1 to 365, not "
                                      f"{self.link_days}", field="link_days")
         if not self.web_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"must be an http:// or https:// URL, not "
                                      f"{self.web_url!r}", field="web_url")
+        self._check_proxies()
+
+    def _check_proxies(self) -> None:
+        """Trusted proxies are IP addresses, and come with the CA their certificates need and
+        the secret that tells them from any other process on their address."""
+        for address in self.trusted_proxies:
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                raise ConfigurationError(f"must be IP addresses, not {address!r}",
+                                         field="trusted_proxies") from None
+        if self.trusted_proxies and not self.client_ca:
+            raise ConfigurationError("trusted_proxies needs client_ca (the CA of the client "
+                                     "certificates the proxy passes on)", field="client_ca")
+        if self.trusted_proxies and not self.proxy_secret_file:
+            raise ConfigurationError("trusted_proxies needs proxy_secret_file (the secret the "
+                                     "proxy sends in X-Pdfsign-Proxy: any local process may "
+                                     "connect from the proxy's address)",
+                                     field="proxy_secret_file")
 
     @property
     def grace(self) -> timedelta:

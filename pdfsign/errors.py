@@ -15,6 +15,7 @@ from verify.errors import VerifyError
 __all__ = [
     "AccountLockedError",
     "AuthenticationError",
+    "BranchUserError",
     "ConfigurationError",
     "ConflictError",
     "InputError",
@@ -22,9 +23,12 @@ __all__ = [
     "PdfsignError",
     "PermissionDenied",
     "Problem",
+    "SignerCertificateError",
+    "SignerLockedError",
     "SigningError",
     "TimestampError",
     "WriteError",
+    "WrongPinError",
     "describe",
 ]
 
@@ -79,6 +83,23 @@ class PermissionDenied(PdfsignError):
     reason = "permission-denied"
 
 
+class BranchUserError(PermissionDenied):
+    """A branch user asked for what only its head office may do (the bulk download)."""
+
+    reason = "branch-user"
+
+
+class WrongPinError(PermissionDenied):
+    """The signing PIN does not open the signer's key (counted towards its lock)."""
+
+
+class SignerLockedError(PermissionDenied):
+    """The signer's PIN is locked (wrong PINs, an administrator, or the token): no signing."""
+
+    http_status = 423
+    reason = "signer-locked"
+
+
 class ConfigurationError(PdfsignError):
     """Settings or the PKI folder are missing or invalid."""
 
@@ -93,6 +114,13 @@ class SigningError(PdfsignError):
     exit_code = 8
     http_status = 422
     reason = "signing-failed"
+
+
+class SignerCertificateError(SigningError):
+    """The signer's certificate may not sign now: expired, not yet valid, or its subject no
+    longer the signer's registered name (renamed signer or organisation)."""
+
+    reason = "signer-certificate"
 
 
 class TimestampError(PdfsignError):

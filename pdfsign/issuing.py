@@ -2,9 +2,9 @@
 only these.
 
 An :class:`Issuer` holds what is expensive to build — the opened registry, the
-parsed signing key, the TSA client and its validation contexts, WeasyPrint's warm
-fonts — so a process builds it once and issues many documents with it (the batch
-workers do exactly that).  Every function takes the time as ``at``; the PDF's
+opened signer (a parsed key, or a token session), the TSA client and its validation
+contexts, WeasyPrint's warm fonts — so a process builds it once and issues many documents
+with it (the batch workers do exactly that).  Every function takes the time as ``at``; the PDF's
 signature time-stamp comes from the TSA, so a later issue always carries a later
 time-stamp.  Each new version's upload notifications are written to the outbox in the
 version's own transaction (:class:`pdfsign.notify.Notifications`, the registry's version hook).
@@ -37,7 +37,9 @@ from pdfsign.documents import (
 )
 from pdfsign.documents.ids import BANK_WIDTH, BRANCH_WIDTH
 from pdfsign.errors import ConflictError, InputError
+from pdfsign.keys import open_signer
 from pdfsign.notify import Notifications
+from pdfsign.notify.webhooks import enqueue_event
 from pdfsign.registry import (
     JST,
     FileInfo,
@@ -49,11 +51,9 @@ from pdfsign.registry.store import VersionHook
 from pdfsign.render import render_pdf
 from pdfsign.signing import (
     Level,
-    ParsedKeySigner,
+    PadesSigner,
     SigningServices,
-    load_signer,
     sign_pdf,
-    signer_path,
     signing_services_from,
 )
 
@@ -85,23 +85,29 @@ class Issuer:
     """A warm issuing context: registry, signer and TSA, built once per process."""
 
     registry: Registry
-    signer: ParsedKeySigner
+    signer: PadesSigner
     services: SigningServices
     #: Who is acting (goes into every version and audit entry).
     actor: str
-    #: How upload notifications are written with each version; ``None``: none are.
+    #: How upload notifications and webhook events are written with each version;
+    #: ``None``: none are.
     notify: Notifications | None = Notifications()
 
     @classmethod
-    def open(cls, settings: Settings, *, migrate: bool = True) -> Issuer:
-        """Open the registry and load the signer named in ``settings``.
+    def open(cls, settings: Settings, *, migrate: bool = True,
+             at: dt.datetime | None = None) -> Issuer:
+        """Open the registry and the signer named in ``settings``, through its PIN lock.
 
-        :raises PermissionDenied: wrong signing PIN.
+        :param at: when (the signer's certificate must be valid then); default now.
+        :raises WrongPinError: wrong signing PIN.
+        :raises SignerLockedError: the signer is locked.
+        :raises SignerCertificateError: its certificate is expired or names another signer.
         :raises ConfigurationError: unreadable PKI folder or database.
         """
-        signer = load_signer(signer_path(settings.signer, settings.pki_dir), settings.pin)
-        return cls(Registry.open(settings, migrate=migrate), signer,
-                   signing_services_from(settings), settings.actor,
+        registry = Registry.open(settings, migrate=migrate)
+        signer = open_signer(settings, registry, pin=settings.pin, actor=settings.actor,
+                             at=at or dt.datetime.now(dt.UTC))
+        return cls(registry, signer, signing_services_from(settings), settings.actor,
                    Notifications.from_settings(settings))
 
     @property
@@ -245,7 +251,8 @@ def transfer(registry: Registry, file_id: str, *, bank_code: str, branch_code: s
              actor: str, at: dt.datetime, expected_version: int | None = None) -> FileInfo:
     """Move a certificate's access to another bank/branch; the file ID stays.
 
-    Lifecycle changes sign nothing, so they take the registry, not a (signing) issuer.
+    Lifecycle changes sign nothing, so they take the registry, not a (signing) issuer.  The
+    ``transferred`` webhook event is written in the transfer's transaction.
 
     :raises InputError: malformed codes.
     :raises UnknownBankError: no agreement with that bank.
@@ -253,7 +260,7 @@ def transfer(registry: Registry, file_id: str, *, bank_code: str, branch_code: s
     return registry.transfer(
         file_id, bank_code=parse_code(bank_code, width=BANK_WIDTH, field="bank_code"),
         branch_code=parse_code(branch_code, width=BRANCH_WIDTH, field="branch_code"),
-        actor=actor, at=at, expected_version=expected_version)
+        actor=actor, at=at, expected_version=expected_version, on_change=enqueue_event)
 
 
 def mark_repaid(registry: Registry, file_id: str, *, on: dt.date, actor: str,

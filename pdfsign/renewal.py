@@ -6,6 +6,7 @@ loose-file command and the registry both call it.  For the registry, :func:`plan
 the files that are due (:mod:`pdfsign.archive_chain`) and :func:`renew_planned` renews
 them one by one, each in its own registry transaction, so a batch that stops half-way
 leaves every file either renewed or as it was, and running it again renews only the rest.
+Each renewal's ``renewed`` webhook event is written in its transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from pdfsign.archive_chain import ArchiveState, archive_state, due_reasons, token_state
 from pdfsign.errors import ConflictError, PdfsignError, SigningError, TimestampError, describe
+from pdfsign.notify.webhooks import enqueue_event
 from pdfsign.registry import Registry, VersionInfo
 from pdfsign.signing import SigningServices
 from pdfsign.signing.archival import ARCHIVE_DIGEST, async_renew
@@ -206,7 +208,7 @@ def _outcome(registry: Registry, item: PlanItem, *, services: SigningServices | 
 
     try:
         done = registry.renew(v.file_id, produce, reason=";".join(item.reasons), actor=actor,
-                              at=at)
+                              at=at, on_change=enqueue_event)
     except _Changed as exc:
         return replace(base, status="skipped", detail=f"changed: {exc.message}")
     except PdfsignError as exc:

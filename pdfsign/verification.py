@@ -22,13 +22,13 @@ from pathlib import Path
 
 from pdfsign.config import Settings
 from pdfsign.errors import ConfigurationError, InputError
+from pdfsign.keys import open_signer
+from pdfsign.registry import Registry
 from pdfsign.render import render_report_html, render_report_pdf
 from pdfsign.signing import (
     Level,
-    ParsedKeySigner,
-    load_signer,
+    PadesSigner,
     sign_pdf,
-    signer_path,
     signing_services_from,
 )
 from verify import TrustInputError, TrustSettings, VerificationRun, load_trust_settings
@@ -110,25 +110,30 @@ def render_run(run: VerificationRun, fmt: str, *, lang: Lang, at: dt.datetime) -
                      field="format")
 
 
-def configured_signer(settings: Settings) -> ParsedKeySigner:
+def configured_signer(settings: Settings, *, registry: Registry | None = None,
+                      actor: str | None = None, at: dt.datetime | None = None) -> PadesSigner:
     """The installation's signer (``signer`` in ``pki_dir``), opened with the ``pin`` setting.
 
     For a front end that cannot ask for a PIN (the web UI); the CLI resolves ``--signer`` and
     ``--pin-file`` or prompts instead.  A missing PIN is a configuration error rather than a
     wrong PIN, so an operator is told what to set.
 
+    :param registry: the registry holding the signer's lock (default: ``settings``' own).
+    :param actor: who asks (the audit trail's actor; default ``settings.actor``).
+    :param at: when (default now).
     :raises ConfigurationError: No PIN is configured (``field="pin"``).
     :raises InputError: The PKCS#12 file cannot be read or holds no key and certificate.
-    :raises PermissionDenied: The configured PIN is wrong.
-    :raises SigningError: The key is neither RSA nor ECDSA.
+    :raises PermissionDenied: The configured PIN is wrong, or the signer locked.
+    :raises SigningError: The key is neither RSA nor ECDSA, or its certificate may not sign.
     """
     if not settings.pin:
         raise ConfigurationError("no signing PIN for the report signer: set PDFSIGN_PIN "
                                  "(or pin in config.toml)", field="pin")
-    return load_signer(signer_path(settings.signer, settings.pki_dir), settings.pin)
+    return open_signer(settings, registry or Registry.open(settings), pin=settings.pin,
+                       actor=actor or settings.actor, at=at or dt.datetime.now(dt.UTC))
 
 
-def sign_report(pdf: bytes, settings: Settings, *, signer: ParsedKeySigner,
+def sign_report(pdf: bytes, settings: Settings, *, signer: PadesSigner,
                 at: dt.datetime) -> bytes:
     """``pdf`` (a PDF report from :func:`render_run`) signed and time-stamped at ES-T.
 

@@ -5,6 +5,8 @@
 - ``tsa_server`` — those services over real HTTP on 127.0.0.1, an OS-chosen port; the base URL.
 - ``pki_url_server`` — our server at the PKI's own base URL (http://127.0.0.1:3161), where the
   certificates' CRL and OCSP URLs point; one server shared by every xdist worker.
+- ``hsm`` — a SoftHSM2 token in a temporary folder with certified keys on it, and a PKI of its
+  own served on a loopback port (:mod:`softhsm_support`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,6 +33,9 @@ from cryptography import x509
 from tsa.http import ServerThread
 from tsa.pki import Pki, load_pki
 from tsa.services import PkiServices
+
+if TYPE_CHECKING:
+    from softhsm_support import Hsm
 
 ROOT = Path(__file__).resolve().parents[1]
 PKI_DIR = ROOT / "fixtures" / "pki"
@@ -168,3 +174,12 @@ def pki_url_server(pki: Pki) -> Iterator[str]:
             _stop(state.server_pid)
             state = _Shared(None, users)
         shared.write(_Shared(state.server_pid, users))
+
+
+@pytest.fixture(scope="session")
+def hsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hsm]:
+    """A SoftHSM2 token of this session with certified RSA and EC keys (``softhsm_support``)."""
+    from softhsm_support import start_hsm  # the token stack loads only where a test needs it
+
+    with start_hsm(tmp_path_factory.mktemp("softhsm")) as made:
+        yield made

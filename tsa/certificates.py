@@ -17,11 +17,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-__all__ = ["CA_EXTENSIONS", "LEAF", "Issuer", "KeyType", "PrivateKey", "certificate",
+__all__ = ["CA_EXTENSIONS", "LEAF", "Issuer", "KeyType", "PrivateKey", "PublicKey", "certificate",
            "key_usage", "new_key", "subject_name", "tsa_certificate", "write_pem"]
 
 KeyType = Literal["rsa", "ec"]
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 _ORG = "pdfsign テスト信用保証協会"
 
@@ -53,24 +54,32 @@ class Issuer:
 
 def certificate(
     subject: x509.Name,
-    key: PrivateKey,
+    key: PrivateKey | PublicKey,
     issuer: Issuer | None,
     *,
     not_before: dt.datetime,
     not_after: dt.datetime,
     extensions: Iterable[tuple[x509.ExtensionType, bool]],
 ) -> x509.Certificate:
-    """Build and sign one certificate; ``issuer=None`` makes it self-signed."""
+    """Build and sign one certificate; ``issuer=None`` makes it self-signed.
+
+    :param key: the subject's key: its public half is enough when an ``issuer`` signs (a key
+        that stays on a token).
+    """
+    public = key if isinstance(key, PublicKey) else key.public_key()
+    if issuer is None and isinstance(key, PublicKey):
+        raise ValueError("a self-signed certificate needs the private key")
     signing_key = issuer.key if issuer else key
+    assert not isinstance(signing_key, PublicKey)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer.cert.subject if issuer else subject)
-        .public_key(key.public_key())
+        .public_key(public)
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), False
         )

@@ -79,9 +79,12 @@ class SignerEntry:
 
 @dataclass(frozen=True)
 class Revocation:
-    """A revoked certificate, as the CRL and OCSP services report it."""
+    """A revoked certificate, as the CRL and OCSP services report it.
 
-    issuer: Literal["root", "ca"]
+    ``client-ca`` revocations live in ``clients/clients.json`` (:mod:`tsa.client_certs`).
+    """
+
+    issuer: Literal["root", "ca", "client-ca"]
     serial: int
     revoked_at: dt.datetime
     reason: str = "key_compromise"

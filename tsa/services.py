@@ -16,6 +16,7 @@ from cryptography import x509
 
 from tsa.authority import TimeStampAuthority
 from tsa.errors import PkiError, TsaError
+from tsa.issued import issued_certificates
 from tsa.pki import Pki
 from tsa.revocation import CrlIssuer, OcspResponder
 from tsa.serials import FileSerials, MemorySerials, SerialSource
@@ -107,7 +108,9 @@ class PkiServices:
 
 
 def _issued_by(ca: x509.Certificate, pki: Pki) -> frozenset[int]:
-    """Serials of the folder's certificates issued by ``ca``: what OCSP calls known."""
+    """Serials of the folder's certificates issued by ``ca``: what OCSP calls known (the
+    signers', the responder's, and those issued later for token keys, ``issued/``)."""
     paths = [pki.path("ocsp.pem"), *(signer.cert for signer in pki.signers.values())]
     certs = [x509.load_pem_x509_certificate(path.read_bytes()) for path in paths]
+    certs += issued_certificates(pki.directory)
     return frozenset(c.serial_number for c in certs if c.issuer == ca.subject)

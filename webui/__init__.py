@@ -4,7 +4,8 @@
 blueprint: ``auth`` (sign-in, password, second factor), ``admin`` (users, banks, audit
 trail), ``verify`` (the auditor's verification page), ``issue`` (document forms, preview,
 signing, batches), ``files`` (search, the file page with its history and actions) and
-``bank`` (the banks' search, downloads and e-mail setting; distribution links); ``api``
+``bank`` (the banks' search, downloads and e-mail setting; distribution links), ``webhooks``
+(a user's signed webhooks; an administrator's view of all); ``api``
 (``/api/v1``, JSON for machines, authenticated by personal API tokens).
 Pages are rendered on the server from ``templates/web/`` and work without JavaScript.
 """
@@ -24,9 +25,11 @@ from pdfsign.render import TEMPLATES_DIR
 from webui import (
     access,
     admin,
+    admin_signers,  # noqa: F401 - adds the signer pages to the admin blueprint
     api,
     auth,
     bank,
+    client_certs,
     errors,
     files,
     i18n,
@@ -34,6 +37,7 @@ from webui import (
     security,
     static,
     verification,
+    webhooks,
 )
 from webui.context import WebContext, utc_now
 
@@ -44,8 +48,10 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] = utc_now
     """The web app for the installation ``settings`` describe.
 
     :param clock: the time every rule is judged at (a parameter for tests).
-    :raises ConfigurationError: bad account settings, or an unreadable secret key.
+    :raises ConfigurationError: bad account settings, an unreadable secret key, or (behind a
+        TLS proxy) an unreadable proxy secret or client CA.
     """
+    client_certs.check_setup(settings)
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=None)
     app.jinja_env.undefined = StrictUndefined
     app.extensions["pdfsign"] = WebContext(settings=settings, registry=Registry.open(settings),
@@ -55,7 +61,8 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] = utc_now
     security.init_app(app, settings)
     i18n.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, admin.bp, verification.bp, issue.bp, files.bp, bank.bp):
+    for blueprint in (auth.bp, admin.bp, verification.bp, issue.bp, files.bp, bank.bp,
+                      webhooks.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # /api/v1: bearer tokens only, no cookies, no CSRF
     app.add_url_rule("/healthz", "healthz", _healthz)

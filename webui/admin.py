@@ -17,6 +17,7 @@ from pdfsign.accounts import Role
 from pdfsign.documents.fields import Day
 from pdfsign.errors import InputError, PdfsignError
 from pdfsign.registry import AuditQuery, audit_page, list_banks, set_bank
+from webui import tokens as token_pages
 from webui.access import requires
 from webui.context import web
 from webui.errors import field_errors
@@ -88,6 +89,22 @@ def reset_password(user_id: str) -> str:
     shown = accounts.reset_password(context.registry, user_id, actor=g.user.user_id,
                                     at=context.now())
     return render_template("web/admin/password_shown.html", shown=shown)
+
+
+@bp.route("/users/<user_id>/tokens", methods=["GET", "POST"])
+@requires(_ADMIN)
+def tokens(user_id: str) -> tuple[str, int]:
+    """Any user's API tokens (:mod:`webui.tokens`); the administrator is the actor."""
+    if request.method == "POST":
+        return token_pages.create(user_id, admin=True)
+    return token_pages.listing(user_id, admin=True)
+
+
+@bp.route("/users/<user_id>/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(_ADMIN)
+def revoke_token(user_id: str, token_id: int) -> Response:
+    """Revoke one of a user's tokens."""
+    return token_pages.revoke(user_id, token_id, admin=True)
 
 
 @bp.route("/users/<user_id>/<action>", methods=["POST"])

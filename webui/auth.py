@@ -28,6 +28,7 @@ from pdfsign.accounts import (
     start_enrolment,
 )
 from pdfsign.errors import AuthenticationError, InputError
+from webui import tokens as token_pages
 from webui.access import ANY_ROLE, requires, safe_next, step_url
 from webui.context import web
 from webui.errors import field_errors
@@ -154,3 +155,18 @@ def set_language_view() -> Response:
         set_language(web().registry, g.user.user_id, lang)
     return redirect(safe_next(request.form.get("next")) or url_for("auth.login"))
 
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@requires(ANY_ROLE)
+def tokens() -> tuple[str, int]:
+    """The signed-in user's API tokens (:mod:`webui.tokens`)."""
+    if request.method == "POST":
+        return token_pages.create(g.user.user_id, admin=False)
+    return token_pages.listing(g.user.user_id, admin=False)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(ANY_ROLE)
+def revoke_token(token_id: int) -> Response:
+    """Revoke one of the signed-in user's tokens."""
+    return token_pages.revoke(g.user.user_id, token_id, admin=False)

@@ -11,6 +11,7 @@ from flask import Flask
 
 from pdfsign.config import Settings
 from pdfsign.notify import SmtpUrl, envelope_sender, run_sender
+from pdfsign.notify.webhooks import run_webhook_sender
 from webui import create_app
 from webui.serving import create_server
 
@@ -32,7 +33,8 @@ def web() -> None:
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="PDFSIGN_HOME",
               help="Data directory (default: PDFSIGN_HOME or ~/.local/share/pdfsign).")
 def serve(host: str, port: int, threads: int, home: Path | None) -> None:
-    """Serve the web UI until interrupted; with ``smtp_url`` set, also send the notifications."""
+    """Serve the web UI until interrupted, delivering webhooks, and with ``smtp_url`` set, the
+    notification e-mail too."""
     settings = Settings.load(home=home)
     app = create_app(settings)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -41,13 +43,22 @@ def serve(host: str, port: int, threads: int, home: Path | None) -> None:
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     click.echo(f"pdfsign web UI at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     stop = threading.Event()
-    sender = _mail_sender(app, settings, stop)
+    senders = [thread for thread in (_mail_sender(app, settings, stop),
+                                     _webhook_sender(app, stop)) if thread is not None]
     try:
         create_server(app, host=host, port=port, threads=threads).run()
     finally:
         stop.set()
-        if sender is not None:
-            sender.join(timeout=30)
+        for thread in senders:
+            thread.join(timeout=30)
+
+
+def _webhook_sender(app: Flask, stop: threading.Event) -> threading.Thread:
+    """The webhooks' sender beside the server (``pdfsign webhook send`` can run it alone)."""
+    thread = threading.Thread(target=run_webhook_sender, name="pdfsign-webhooks", daemon=True,
+                              args=(app.extensions["pdfsign"].registry, stop))
+    thread.start()
+    return thread
 
 
 def _mail_sender(app: Flask, settings: Settings, stop: threading.Event

@@ -12,9 +12,10 @@ from flask import current_app
 from pdfsign.accounts import AccountPolicy
 from pdfsign.config import Settings
 from pdfsign.issuing import Issuer
+from pdfsign.keys import open_signer
 from pdfsign.notify import Notifications
 from pdfsign.registry import Registry
-from pdfsign.signing import SigningServices, load_signer, signer_path, signing_services_from
+from pdfsign.signing import SigningServices, signing_services_from
 
 __all__ = ["WebContext", "utc_now", "web"]
 
@@ -43,13 +44,14 @@ class WebContext:
         return signing_services_from(self.settings)
 
     def issuer(self, signer_name: str, pin: str, *, actor: str) -> Issuer:
-        """An issuer for one action: the signer opened with the PIN typed for it (used once),
-        the warm services, and the installation's notification settings.
+        """An issuer for one action: the signer opened with the PIN typed for it (used once)
+        through its lock, the warm services, and the installation's notification settings.
 
-        :raises PermissionDenied: the PIN is wrong.
+        :raises PermissionDenied: the PIN is wrong, or the signer is locked.
+        :raises SignerCertificateError: its certificate may not sign now.
         """
-        signer = load_signer(signer_path(signer_name or self.settings.signer,
-                                         self.settings.pki_dir), pin)
+        signer = open_signer(self.settings, self.registry, pin=pin, actor=actor,
+                             at=self.now(), signer=signer_name or None)
         return Issuer(self.registry, signer, self.services, actor,
                       notify=Notifications.from_settings(self.settings))
 

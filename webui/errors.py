@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from pdfsign.errors import PdfsignError, Problem, describe
+from webui import api
 
 __all__ = ["field_errors", "init_app"]
 
@@ -44,7 +46,9 @@ def _product_error(exc: PdfsignError) -> tuple[str, int]:
     return _from_problem(problem)
 
 
-def _http_error(exc: HTTPException) -> tuple[str, int]:
+def _http_error(exc: HTTPException) -> tuple[str, int] | Response:
+    if api.is_api_path(request.path):  # a path under /api/v1 that matched no route
+        return api.http_error(exc)
     status = exc.code or 500
     described = exc.description if exc.description and status in (413, 415) else None
     return _page(status, described or _GENERIC.get(status, exc.name))

@@ -76,7 +76,8 @@ def _file_page(file_id: str, *, errors: Mapping[str, str],
         renewals=context.registry.renewals(file_id), errors=errors,
         may_act=g.user.role in ISSUERS and info.state == "active",
         certificate=info.kind in GUARANTEE_FAMILY, reasons=INVALIDATION_REASONS,
-        signers=signer_names(context.settings.pki_dir), default_signer=context.settings.signer)
+        signers=signer_names(context.settings.pki_dir, configured=context.settings.signer),
+        default_signer=context.settings.signer)
     return page, status
 
 

@@ -114,10 +114,63 @@ LABELS: dict[str, tuple[str, str]] = {
     "nothing_here": ("この役割で使える画面は、今後追加されます。",
                      "Pages for your role are coming."),
     "done.saved": ("保存しました。", "Saved."),
+    "done.revoked": ("トークンを失効させました。", "The token is revoked."),
+    "tokens": ("APIトークン", "API tokens"),
+    "tokens_note": ("APIトークンはスクリプトやCIパイプラインが /api/v1 を使うための鍵です。"
+                    "作成時に一度だけ表示されます。",
+                    "An API token lets a script or CI pipeline use /api/v1. It is shown once, "
+                    "when it is made."),
+    "tokens_none": ("トークンはありません。", "No tokens."),
+    "token": ("トークン", "Token"),
+    "token_new": ("新しいトークン", "New token"),
+    "token_scope": ("スコープ", "Scope"),
+    "token_created": ("作成日時", "Created"),
+    "token_expires": ("有効期限", "Expires"),
+    "token_last_used": ("最終使用", "Last used"),
+    "token_state": ("状態", "State"),
+    "token_usable": ("有効", "usable"),
+    "token_expired": ("期限切れ", "expired"),
+    "token_revoked": ("失効", "revoked"),
+    "token_revoke": ("失効させる", "Revoke"),
+    "token_days": ("有効期間（日）", "Life (days)"),
+    "token_create": ("作成する", "Create"),
+    "token_shown_once": ("このトークンは今だけ表示されます。安全な場所に保管してください。",
+                         "This token is shown only now. Keep it somewhere safe."),
+    "scope.read": ("ファイルの一覧・ダウンロード", "list and download files"),
+    "scope.verify": ("PDFの署名検証", "verify PDFs"),
+    "scope.issue": ("発行・再発行", "issue and re-issue"),
     "done.changed": ("パスワードを変更しました。", "Your password was changed."),
     "done.lock": ("ロックしました。", "The account is locked."),
     "done.unlock": ("ロックを解除しました。", "The account is unlocked."),
     "done.deactivate": ("無効にしました。", "The account is deactivated."),
+    "signers": ("署名者", "Signers"),
+    "signers.registered": ("登録された氏名（組織）", "Registered name (organisation)"),
+    "signers.unregistered": ("未登録（初回の署名で証明書の名義を登録）",
+                             "not registered yet (the certificate's name, at first use)"),
+    "signers.cert_end": ("証明書の有効期限", "Certificate ends"),
+    "signers.expiring": ("30日以内に期限切れ", "ends within 30 days"),
+    "signers.expired": ("期限切れ", "expired"),
+    "signers.expiring_note": ("次の署名者の証明書は30日以内に有効期限が切れます"
+                              "（または切れています）。新しい証明書を発行してください。",
+                              "These signers' certificates end within 30 days (or have "
+                              "ended): issue new ones."),
+    "signers.lock_note": ("署名PINを続けて誤るとロックされます。同じトークンの鍵は利用者PINを"
+                          "共有するため、まとめてロックされます。", "Consecutive wrong signing "
+                          "PINs lock a signer; the keys on one token share its user PIN and "
+                          "lock together."),
+    "signers.pin_of": ("PIN:", "PIN of"),
+    "signers.failures": ("PINの誤り {n}回", "{n} wrong PIN(s)"),
+    "signers.change_pin": ("署名PINを変更する", "Change the signing PIN"),
+    "signers.pin_rule": ("署名PINは8〜32文字で、英大文字を1文字以上含めてください。",
+                         "A signing PIN has 8 to 32 characters, one of them an upper-case "
+                         "letter."),
+    "signers.current_pin": ("現在の署名PIN", "Current signing PIN"),
+    "signers.new_pin": ("新しい署名PIN", "New signing PIN"),
+    "signers.confirm_pin": ("新しい署名PIN（確認）", "New signing PIN (again)"),
+    "signers.back": ("署名者の一覧へ戻る", "Back to the signers"),
+    "done.signer_lock": ("署名者をロックしました。", "The signer is locked."),
+    "done.signer_unlock": ("署名者のロックを解除しました。", "The signer is unlocked."),
+    "done.signer_pin": ("署名PINを変更しました。", "The signing PIN was changed."),
     "issue": ("発行", "Issue"),
     "batches": ("一括発行", "Batches"),
     "reissue": ("再発行", "Re-issue"),
@@ -273,6 +326,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "batch.more_failures": ("最初の{n}件を表示しています。すべては結果ファイルにあります。",
                             "The first {n} are shown; the results file has them all."),
     "batch.back": ("一括発行の一覧へ戻る", "Back to the batches"),
+    "webhooks": ("Webhook", "Webhooks"),
+    "webhooks.about": ("登録したURLに、閲覧できるファイルの発行・再発行・無効化・"
+                       "移管・更新を、署名付きのJSONでPOSTします。",
+                       "Each issue, re-issue, invalidation, transfer and renewal of a file "
+                       "you may see is POSTed to the URL as signed JSON."),
+    "webhooks.owner": ("所有者（ユーザーID）", "Owner (user ID)"),
+    "webhooks.url": ("送信先URL", "URL"),
+    "webhooks.events": ("イベント", "Events"),
+    "webhooks.created": ("登録日時", "Registered"),
+    "webhooks.add": ("Webhookを登録する", "Add a webhook"),
+    "webhooks.remove": ("削除する", "Remove"),
+    "webhooks.none": ("登録されたWebhookはありません。", "No webhooks yet."),
+    "webhooks.event.issued": ("発行", "issued"),
+    "webhooks.event.reissued": ("再発行", "re-issued"),
+    "webhooks.event.invalidated": ("無効化", "invalidated"),
+    "webhooks.event.transferred": ("移管", "transferred"),
+    "webhooks.event.renewed": ("タイムスタンプ更新", "renewed"),
+    "webhooks.secret": ("署名用シークレット", "Signing secret"),
+    "webhooks.secret_note": ("このシークレットは今だけ表示されます。受信側で署名の"
+                             "確認に使います。安全な場所に保管してください。",
+                             "This secret is shown only now. The receiver checks each "
+                             "request's signature with it: keep it safe."),
+    "webhooks.verify_hint": ("各リクエストの {header} ヘッダーは t=送信時刻,"
+                             "v1=HMAC-SHA256(シークレット, \"t.本文\") の16進です。",
+                             "Each request's {header} header is t=<send time>,"
+                             "v1=<hex HMAC-SHA256(secret, \"t.body\")>."),
+    "webhooks.back": ("Webhookの一覧へ戻る", "Back to the webhooks"),
+    "done.webhook_removed": ("Webhookを削除しました。", "The webhook is removed."),
 }
 
 

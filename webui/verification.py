@@ -96,8 +96,10 @@ def download(token: str, suffix: str) -> Response:
     fmt, mimetype = _DOWNLOADS[suffix]
     data = render_run(run, fmt, lang=_lang(), at=at)
     if suffix == "signed.pdf":
-        data = sign_report(data, context.settings, signer=configured_signer(context.settings),
-                           at=at)
+        signer = configured_signer(context.settings, registry=context.registry,
+                                   actor=g.user.user_id, at=at)
+        with signer:
+            data = sign_report(data, context.settings, signer=signer, at=at)
     name = f"verification-report-{at:%Y%m%dT%H%M%SZ}.{suffix}"
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -42,12 +42,17 @@ from pdfsign.errors import (
 from pdfsign.registry import Registry
 from pdfsign.registry import audit as audit_log
 
-__all__ = ["MAX_EXPIRES_DAYS", "REFUSED", "TOKEN_PREFIX", "Scope", "TokenInfo",
-           "authenticate_token", "create_token", "list_tokens", "permits", "revoke_token"]
+__all__ = ["DEFAULT_EXPIRES_DAYS", "MAX_EXPIRES_DAYS", "REFUSED", "TOKEN_PREFIX", "Scope",
+           "TokenInfo", "authenticate_token", "create_token", "list_tokens", "permits",
+           "revoke_token", "scopes_for", "session_token"]
 
 TOKEN_PREFIX = "pst_"
 #: The longest life a token may be given.
 MAX_EXPIRES_DAYS = 366
+#: A token's life when its maker does not choose one (``pdfsign token create``, the page).
+DEFAULT_EXPIRES_DAYS = 90
+#: The life of a :func:`session_token`: one bulk download run, with room to spare.
+SESSION_LIFETIME = dt.timedelta(hours=1)
 #: How often one token's use is written to ``last_used_at`` and the audit trail.
 _AUDIT_EVERY = dt.timedelta(minutes=1)
 #: The one message for every refused token: unknown, expired, revoked, or its user locked out.
@@ -79,6 +84,11 @@ _HOLDERS: dict[Scope, frozenset[Role]] = {
     Scope.VERIFY: STAFF,
     Scope.ISSUE: frozenset({Role.ADMIN, Role.ISSUER}),
 }
+
+
+def scopes_for(role: Role) -> list[Scope]:
+    """The scopes ``role`` may hold, for a form to offer."""
+    return [scope for scope in Scope if permits(role, scope, scope)]
 
 
 def permits(role: Role, held: Scope, needed: Scope) -> bool:
@@ -137,6 +147,21 @@ def create_token(registry: Registry, user_id: str, *, scope: Scope, expires_days
     if not 1 <= expires_days <= MAX_EXPIRES_DAYS:
         raise InputError(f"有効期間は1〜{MAX_EXPIRES_DAYS}日です / a token lasts 1 to "
                          f"{MAX_EXPIRES_DAYS} days, not {expires_days}", field="expires")
+    return _insert(registry, user_id, scope=scope, actor=actor, at=at,
+                   expires_at=at + dt.timedelta(days=expires_days))
+
+
+def session_token(registry: Registry, user: UserInfo, *, at: dt.datetime,
+                  lifetime: dt.timedelta = SESSION_LIFETIME) -> tuple[TokenInfo, str]:
+    """A short-lived ``read`` token for a user who has just signed in with a password (the
+    bulk download tool's run), so the run's requests need not check the password again."""
+    return _insert(registry, user.user_id, scope=Scope.READ, actor=user.user_id, at=at,
+                   expires_at=at + lifetime)
+
+
+def _insert(registry: Registry, user_id: str, *, scope: Scope, actor: str, at: dt.datetime,
+            expires_at: dt.datetime) -> tuple[TokenInfo, str]:
+    """Store a new token's hash, audited; the text is returned, to be shown once."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with registry.writing() as session:
         user = load_user(session, user_id)
@@ -146,8 +171,7 @@ def create_token(registry: Registry, user_id: str, *, scope: Scope, expires_days
                                    f"せん / the role {role.value} may not hold a "
                                    f"{scope.value} token", field="scope")
         row = ApiToken(token_hash=_hash(token), user_id=user.user_id, scope=scope.value,
-                       created_at=at, created_by=actor,
-                       expires_at=at + dt.timedelta(days=expires_days))
+                       created_at=at, created_by=actor, expires_at=expires_at)
         session.add(row)
         session.flush()
         audit_log.append(session, at=at, actor=actor, action="api-token-create",

@@ -19,10 +19,12 @@ __all__ = ["root"]
 _COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("files", "audit"),
     "bank": ("files", "bank"),
+    "fetch": ("fetch", "fetch"),
     "get": ("files", "get"),
     "history": ("files", "history"),
     "invalidate": ("files", "invalidate"),
     "issue": ("issue", "issue"),
+    "keys": ("keys", "keys"),
     "mail": ("mail", "mail"),
     "pki": ("pki", "pki"),
     "purge": ("files", "purge"),
@@ -32,12 +34,14 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "repaid": ("files", "repaid"),
     "search": ("files", "search"),
     "sign": ("sign", "sign"),
+    "signer": ("signer", "signer"),
     "subrogate": ("files", "subrogate"),
     "token": ("token", "token"),
     "transfer": ("files", "transfer"),
     "tsa": ("tsa", "tsa"),
     "user": ("user", "user"),
     "verify": ("verify", "verify"),
+    "webhook": ("webhook", "webhook"),
 }
 
 

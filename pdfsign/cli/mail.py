@@ -7,14 +7,12 @@ without sending them (``make demo`` writes ``out/mail/``).
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from pdfsign.cli._home import emit, home_options, now
+from pdfsign.cli._sending import run_until_stopped, sender_options
 from pdfsign.config import Settings
 from pdfsign.notify import (
     OutboxStatus,
@@ -35,9 +33,7 @@ def mail() -> None:
 
 
 @mail.command("send")
-@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
-@click.option("--interval", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
-              help="Seconds between looks at the outbox (without --once).")
+@sender_options
 @home_options
 def mail_send(once: bool, interval: float, settings: Settings, as_json: bool) -> None:
     """Deliver pending notifications over SMTP (PDFSIGN_SMTP_URL), retrying with backoff."""
@@ -48,14 +44,8 @@ def mail_send(once: bool, interval: float, settings: Settings, as_json: bool) ->
              f"failed {report.failed}" + (f" ({report.connection_error})"
                                           if report.connection_error else ""))
         return
-    stop = threading.Event()
-
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    run_sender(registry, settings, stop, poll=interval, clock=now)
+    run_until_stopped(lambda stop: run_sender(registry, settings, stop, poll=interval,
+                                              clock=now))
 
 
 def _status_lines(status: OutboxStatus) -> str:

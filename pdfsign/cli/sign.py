@@ -42,8 +42,9 @@ class LevelParam(click.ParamType[Level]):
               help="Where to write the signed PDF.")
 @click.option("--level", required=True, type=LevelParam(),
               help="ES-T (PAdES B-T) or ES-A (PAdES B-LTA).")
-@click.option("--signer", "signer", metavar="P12",
-              help="The signer's PKCS#12 file, or a signer name of the PKI folder. "
+@click.option("--signer", "signer", metavar="SIGNER",
+              help="The signer's PKCS#12 file, a signer name of the PKI folder, or a token "
+                   "key's PKCS#11 URI ('pkcs11:token=T;object=K'). "
                    "[default: the configured signer]")
 @click.option("--pin-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read the signing PIN from this file (else PDFSIGN_PIN, else a prompt).")

@@ -10,15 +10,12 @@ from __future__ import annotations
 import click
 
 from pdfsign.accounts import Scope, TokenInfo, create_token, list_tokens, revoke_token
+from pdfsign.accounts.tokens import DEFAULT_EXPIRES_DAYS
 from pdfsign.cli._home import emit, home_options, now
 from pdfsign.config import Settings
 from pdfsign.registry import Registry
 
 __all__ = ["token"]
-
-#: A token's life when ``--expires`` is not given.
-DEFAULT_EXPIRES_DAYS = 90
-
 
 def _line(info: TokenInfo) -> str:
     state = "revoked" if info.revoked_at else f"expires {info.expires_at:%Y-%m-%d %H:%M}Z"

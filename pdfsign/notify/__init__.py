@@ -3,7 +3,9 @@
 A version's notifications are written to the outbox in the version's own transaction
 (:class:`Notifications`, the registry's version hook), then delivered over SMTP by a sender
 (:func:`deliver_all`, :func:`run_sender`) with leases, retries and backoff.  Banks in
-distribution mode get an expiring direct link per recipient (:func:`redeem`).
+distribution mode get an expiring direct link per recipient (:func:`redeem`).  Webhooks
+(:mod:`pdfsign.notify.webhooks`) take the same way: their events are written with each
+change, and delivered over HTTP with the same leases and backoff (:mod:`pdfsign.notify.delivery`).
 """
 
 from pdfsign.notify.errors import (

@@ -6,7 +6,8 @@ re-issue and invalidation, so the version and its notifications commit together 
 all.  Recipients are the bank users who may see the file (:func:`pdfsign.registry.may_see`:
 its association, bank and current branch; head office sees every branch) and are active,
 not locked by an administrator, have notifications on and an e-mail address.  One row per
-recipient; invoices and delegation letters are sent to nobody.
+recipient; invoices and delegation letters are sent to nobody.  The same hook writes the
+version's webhook event (:func:`pdfsign.notify.webhooks.enqueue_event`) beside the e-mails.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pdfsign.documents import DocumentKind, UserId
 from pdfsign.notify.links import create_link
 from pdfsign.notify.messages import KIND_INVALIDATION, Notice, subject_for
 from pdfsign.notify.tables import OutboxRow
+from pdfsign.notify.webhooks.events import enqueue_event, event_of
 from pdfsign.registry import FileInfo, VersionInfo, may_see
 from pdfsign.registry import audit as audit_log
 from pdfsign.registry.models import Bank, Version
@@ -56,9 +58,11 @@ class Notifications:
         return cls(link_days=settings.link_days, domain=domain or DEFAULT_DOMAIN)
 
     def on_version(self, session: Session, file: FileInfo, version: VersionInfo) -> None:
-        """The registry's version hook: :func:`enqueue_for_version` with these settings."""
+        """The registry's version hook: :func:`enqueue_for_version` with these settings, and
+        the version's webhook event."""
         enqueue_for_version(session, file, version, link_days=self.link_days,
                             domain=self.domain)
+        enqueue_event(session, event_of(version), file, version, version.created_at)
 
 
 def notice_kind(file: FileInfo, version: VersionInfo) -> int | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
+from pdfsign.notify.delivery import DeliveryFailure
 from pdfsign.notify.errors import SmtpUrlError
 
 __all__ = ["DeliveryFailure", "SmtpTransport", "SmtpUrl", "masked_url"]
@@ -86,20 +87,6 @@ class SmtpUrl:
             return ipaddress.ip_address(self.host).is_loopback
         except ValueError:
             return False
-
-
-class DeliveryFailure(Exception):
-    """One message could not be delivered; what kind of failure it was.
-
-    :param permanent: the server refused this message for good (5xx): report it.
-    :param connection: the connection failed; every message waits for the next attempt.
-    """
-
-    def __init__(self, message: str, *, permanent: bool = False,
-                 connection: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.connection = connection
 
 
 class SmtpTransport:

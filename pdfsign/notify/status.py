@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pdfsign.atomic import write_atomically
 from pdfsign.config import Settings
 from pdfsign.errors import WriteError
+from pdfsign.notify.delivery import state_counts
 from pdfsign.notify.messages import email_for
 from pdfsign.notify.tables import OutboxRow
 from pdfsign.registry import Registry
@@ -73,8 +74,7 @@ class OutboxStatus:
 def outbox_status(registry: Registry) -> OutboxStatus:
     """Counts per state, and the newest failed and retrying rows."""
     with registry.reading() as session:
-        counts: dict[str, int] = {status: count for status, count in session.execute(
-            select(OutboxRow.status, func.count()).group_by(OutboxRow.status))}
+        counts = state_counts(session, OutboxRow)
         failures = session.execute(select(OutboxRow).where(OutboxRow.status == "failed")
                                    .order_by(OutboxRow.id.desc()).limit(_LISTED)).scalars()
         failed = tuple(OutboxEntry.of(r) for r in failures)

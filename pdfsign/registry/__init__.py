@@ -41,6 +41,7 @@ from pdfsign.registry.search import (
     files_csv,
     matching,
     search,
+    uploads,
 )
 from pdfsign.registry.store import Registry
 
@@ -90,4 +91,5 @@ __all__ = [
     "require_visible",
     "search",
     "set_bank",
+    "uploads",
 ]

@@ -80,6 +80,7 @@ class FileInfo:
         """A JSON-ready mapping (dates as ISO 8601)."""
         out = {name: _jsonable(getattr(self, name)) for name in self.__dataclass_fields__}
         out["shown_kind"] = self.shown_kind
+        out["search_kind"] = self.search_kind
         return out
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "files_csv",
     "matching",
     "search",
+    "uploads",
 ]
 
 PAGE_SIZE = 100
@@ -72,6 +73,8 @@ class SearchQuery:
 
     uploaded_from: dt.date | None = None
     uploaded_to: dt.date | None = None
+    #: An instant (inclusive): the API's ``since``, finer than the form's calendar days.
+    uploaded_since: dt.datetime | None = None
     guarantee_from: dt.date | None = None
     guarantee_to: dt.date | None = None
     customer_number: str | None = None
@@ -149,6 +152,28 @@ def search(registry: Registry, query: SearchQuery, *, viewer: UserId | None,
         return SearchResult(tuple(FileInfo.of(r) for r in rows), total, query.page)
 
 
+def uploads(registry: Registry, *, viewer: UserId, at: dt.datetime, since: dt.datetime | None,
+            after: tuple[dt.datetime, str] | None, limit: int) -> list[FileInfo]:
+    """The feed of a bank's nightly pull: ``viewer``'s files by upload time, oldest first.
+
+    Keyset paging, not page numbers: each call continues ``after`` the (upload time, file
+    ID) of the last file the previous call returned, so a feed of any length is read whole,
+    without the search's cap, and a file uploaded meanwhile is not skipped or repeated.
+
+    :param since: upload time lower bound, inclusive (the previous run's start).
+    """
+    conditions = [File.state != "purged", visible_clause(viewer, at=at)]
+    if since is not None:
+        conditions.append(File.uploaded_at >= since)
+    if after is not None:
+        conditions.append(or_(File.uploaded_at > after[0],
+                              and_(File.uploaded_at == after[0], File.file_id > after[1])))
+    stmt = (select(File).where(and_(*conditions))
+            .order_by(File.uploaded_at.asc(), File.file_id.asc()).limit(limit))
+    with registry.reading() as session:
+        return [FileInfo.of(row) for row in session.execute(stmt).scalars()]
+
+
 def matching(registry: Registry, query: SearchQuery, *, viewer: UserId | None,
              at: dt.datetime) -> list[FileInfo]:
     """Every match up to the cap, in the query's order (for "download all")."""
@@ -172,7 +197,7 @@ def files_csv(files: Iterable[FileInfo]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for info in files:
-        data = info.to_json() | {"search_kind": info.search_kind}
+        data = info.to_json()
         writer.writerow(["" if data.get(c) is None else data[c] for c in CSV_COLUMNS])
     return out.getvalue()
 
@@ -204,6 +229,8 @@ def _conditions(q: SearchQuery) -> list[ColumnElement[bool]]:
         out.append(File.uploaded_at >= jst_midnight(q.uploaded_from))
     if q.uploaded_to:
         out.append(File.uploaded_at < jst_midnight(q.uploaded_to + dt.timedelta(days=1)))
+    if q.uploaded_since:
+        out.append(File.uploaded_at >= q.uploaded_since)
     if q.guarantee_from:
         out.append(File.guarantee_date >= q.guarantee_from)
     if q.guarantee_to:

@@ -44,7 +44,7 @@ from pdfsign.registry.lifecycle import (
 from pdfsign.registry.models import BatchKey, File, Renewal, Version
 from pdfsign.registry.records import GUARANTEE_FAMILY, FileInfo, NewFile, RenewalInfo, VersionInfo
 
-__all__ = ["InvalidationProducer", "IssueProducer", "Registry", "ReissueProducer",
+__all__ = ["ChangeHook", "InvalidationProducer", "IssueProducer", "Registry", "ReissueProducer",
            "RenewalProducer", "VersionHook"]
 
 #: Renders and signs version 1 given its issue count.
@@ -60,6 +60,10 @@ RenewalProducer = Callable[[VersionInfo, bytes], bytes]
 #: notification in the outbox, say) commits or rolls back with the version.  The registry
 #: knows nothing of what it does (the layers above pass :mod:`pdfsign.notify`'s hook).
 VersionHook = Callable[[Session, FileInfo, VersionInfo], None]
+#: The same for a change that adds no version, called with the session, what happened
+#: (``transferred``, ``renewed``), the file as it now is, its current version (renewed: with
+#: the new bytes' SHA-256) and when.  :mod:`pdfsign.notify` writes webhook events with it.
+ChangeHook = Callable[[Session, str, FileInfo, VersionInfo, dt.datetime], None]
 
 
 class Registry:
@@ -221,7 +225,7 @@ class Registry:
         return VersionInfo.of(version)
 
     def renew(self, file_id: str, produce: RenewalProducer, *, reason: str, actor: str,
-              at: dt.datetime) -> RenewalInfo:
+              at: dt.datetime, on_change: ChangeHook | None = None) -> RenewalInfo:
         """Replace the current version's bytes with ``produce``'s renewal of them.
 
         A renewal is not a new version: the document, its issue count and its signature are
@@ -231,6 +235,7 @@ class Registry:
 
         :param produce: called inside the lock with the version and its current bytes.
         :param reason: why (``tsa-expiry:<date>``, ``weak-algorithm:<name>``, ``requested``).
+        :param on_change: called in the transaction with ``renewed`` and the renewed version.
         :raises FileStateError: the file was purged (its bytes are gone).
         """
         with self.writing() as session:
@@ -249,14 +254,19 @@ class Registry:
                          version=version.number, sha256=renewal.new_sha256,
                          detail={"old_sha256": renewal.old_sha256, "reason": reason,
                                  "issue_count": version.issue_count})
+            if on_change is not None:
+                on_change(session, "renewed", FileInfo.of(row), VersionInfo.of(version), at)
             return RenewalInfo.of(renewal)
 
     # -- lifecycle without a new PDF -----------------------------------------------------------
 
     def transfer(self, file_id: str, *, bank_code: str, branch_code: str, actor: str,
-                 at: dt.datetime, expected_version: int | None = None) -> FileInfo:
+                 at: dt.datetime, expected_version: int | None = None,
+                 on_change: ChangeHook | None = None) -> FileInfo:
         """Move access to another bank/branch (merger, assignment); the file ID never changes.
 
+        :param on_change: called in the transaction with ``transferred``, the file already
+            at its new bank and branch.
         :raises UnknownBankError: no agreement with ``bank_code``.
         :raises ChangedMeanwhileError: the current version is no longer ``expected_version``.
         """
@@ -269,6 +279,10 @@ class Registry:
             audit.append(session, at=at, actor=actor, action="transfer", file_id=file_id,
                          version=row.current_version,
                          detail={"from": "-".join(before), "to": f"{bank_code}-{branch_code}"})
+            if on_change is not None:
+                session.flush()
+                current = VersionInfo.of(_version(session, file_id, row.current_version))
+                on_change(session, "transferred", FileInfo.of(row), current, at)
             return FileInfo.of(row)
 
     def mark_repaid(self, file_id: str, *, on: dt.date, actor: str, at: dt.datetime,

@@ -35,7 +35,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pdfsign.errors import InputError, PdfsignError, SigningError, TimestampError
 from pdfsign.signing.archival import FreshContextFactory, async_seal
 from pdfsign.signing.levels import Level
-from pdfsign.signing.signers import ParsedKeySigner
+from pdfsign.signing.pades_signer import PadesSigner
 
 __all__ = [
     "DEFAULT_FIELD_NAME",
@@ -100,12 +100,12 @@ async def _reserve(session: PdfSigningSession, signer: Signer, timestamper: Time
     """Hex digits to reserve for the signature container.
 
     pyHanko sizes the container with a dry run and adds 50 %.  A
-    :class:`ParsedKeySigner` answers the dry run without signing, and remembers
+    :class:`PadesSigner` answers the dry run without signing, and remembers
     the tight size per time-stamp token length (pyHanko caches the TSA's sample
     token), so later signatures skip the dry run; a small slack covers the few
     bytes by which real tokens differ from the sample.
     """
-    if not isinstance(signer, ParsedKeySigner):
+    if not isinstance(signer, PadesSigner):
         estimate: int = await session.estimate_signature_container_size(validation)
         return estimate
     sample = await timestamper.async_dummy_response(session.md_algorithm)

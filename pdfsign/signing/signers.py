@@ -1,100 +1,59 @@
-"""Signing keys: open a signer's PKCS#12 file with its PIN, and sign with the parsed key.
+"""Opening a signer: the one place every signing path goes through (:func:`load_signer`).
 
-pyHanko's ``SimpleSigner`` keeps the key as an ASN.1 structure and parses it
-again for every signature (≈30 ms for RSA-2048), and its dry run for sizing
-the signature container signs for real.  :class:`ParsedKeySigner` keeps the
-``cryptography`` key object, signs with it directly, and answers dry runs with
-a placeholder of the largest size the key can produce, so that
-:mod:`pdfsign.signing.pades` can reserve the signature space without signing twice.
+A signer is a PKCS#12 file (a name of the PKI folder, ``signers/<name>.p12``, or a path),
+whose password is its signing PIN, or a key on a PKCS#11 token named by its RFC 7512 URI,
+whose PIN is the token's user PIN.  :func:`load_signer` resolves the name, and — given a
+:class:`~pdfsign.signing.guard.SignerGuard`, as every product path gives one — refuses a
+locked signer before trying the PIN, counts a wrong PIN towards the lock, and refuses a
+certificate that may not sign (:mod:`pdfsign.signing.lifecycle`) before anything is signed.
+
+pyHanko's ``SimpleSigner`` keeps the key as an ASN.1 structure and parses it again for
+every signature (≈30 ms for RSA-2048).  :class:`ParsedKeySigner` keeps the ``cryptography``
+key object and signs with it directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from asn1crypto import pkcs12 as asn1_pkcs12
-from asn1crypto import tsp
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
-from pyhanko.sign.general import as_signing_certificate_v2
-from pyhanko.sign.signers.pdf_cms import Signer
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
 
-from pdfsign.errors import InputError, PermissionDenied, SigningError
+from pdfsign.config import DEFAULT_PKCS11_MODULE
+from pdfsign.errors import InputError, SignerLockedError, SigningError, WrongPinError
+from pdfsign.signing.guard import WRONG_PIN, SignerGuard, SignerRef
+from pdfsign.signing.lifecycle import certificate_problem
+from pdfsign.signing.pades_signer import PadesSigner
+from pdfsign.signing.pkcs11_uri import is_pkcs11_uri, parse_pkcs11_uri
 
-__all__ = ["ParsedKeySigner", "SigningKey", "load_signer", "signer_names", "signer_path"]
+__all__ = ["ParsedKeySigner", "SigningKey", "load_signer", "open_key",
+           "resolve_signer", "signer_names", "signer_path", "try_pin"]
+
+
+
+class _Held(Protocol):
+    """What a PIN attempt opens: a key or a token login, given back by ``close()``."""
+
+    def close(self) -> None: ...
+
+
+T = TypeVar("T", bound=_Held)
 
 #: The private keys the product signs with.
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
-def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
-
-def _max_signature_size(key: SigningKey) -> int:
-    """The longest raw signature ``key`` can produce, in bytes.
-
-    RSA signatures are exactly the modulus length.  An ECDSA signature is a DER
-    ``SEQUENCE`` of two ``INTEGER`` values of at most the order's length plus a
-    leading zero byte (SEC 1 §C.8 / RFC 3279 §2.2.3).
-    """
-    if isinstance(key, rsa.RSAPrivateKey):
-        return (key.key_size + 7) // 8
-    order_bytes = (key.curve.key_size + 7) // 8
-    content = 2 * (2 + order_bytes + 1)
-    return content + (2 if content < 128 else 3)
-
-
-class _EncodedAttribute(CMSAttributeProvider):  # type: ignore[misc]
-    """A signed attribute whose value is the same in every signature, encoded once."""
-
-    def __init__(self, attribute_type: str, value: object) -> None:
-        self.attribute_type = attribute_type
-        self._value = value
-
-    async def build_attr_value(self, dry_run: bool = False) -> object:
-        """The value as parsed from its DER: serialising it again costs nothing."""
-        return self._value
-
-
-class _PadesSignedAttributes(SignedAttributeProviderSpec):  # type: ignore[misc]
-    """The signed attributes of a PAdES baseline signature (ETSI EN 319 142-1 §6.3).
-
-    Besides content-type and message-digest, which pyHanko adds, that is only
-    signing-certificate-v2 (RFC 5035): no signing-time, which PAdES forbids (the time
-    is the dictionary's ``/M``), and no CAdES-only extras, which the product never
-    sets.  pyHanko's default builds the same value anew for every signature, copying
-    the issuer name out of the certificate, and then has to re-encode the certificate
-    wherever it appears; that cost about 3 ms a signature.
-    """
-
-    def __init__(self, signing_cert: asn1_x509.Certificate) -> None:
-        value = as_signing_certificate_v2(signing_cert)  # type: ignore[no-untyped-call]
-        self._provider = _EncodedAttribute("signing_certificate_v2",
-                                           tsp.SigningCertificateV2.load(value.dump()))
-
-    def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str
-                              ) -> list[CMSAttributeProvider]:
-        """The constant attributes (the digest-dependent ones are pyHanko's)."""
-        return [self._provider]
-
-
-class ParsedKeySigner(Signer):  # type: ignore[misc]
-    """A pyHanko :class:`~pyhanko.sign.signers.pdf_cms.Signer` over a parsed RSA or ECDSA key,
-    for PAdES signatures.
-
-    Everything but the raw signature and the constant signed attribute (CMS packaging,
-    the digest attributes, signature mechanism selection) stays pyHanko's.
-    """
+class ParsedKeySigner(PadesSigner):
+    """A :class:`PadesSigner` over a parsed RSA or ECDSA key (a PKCS#12 file's)."""
 
     def __init__(self, *, key: SigningKey, cert: x509.Certificate,
                  chain: Sequence[x509.Certificate] = (), embed_roots: bool = True) -> None:
@@ -106,31 +65,11 @@ class ParsedKeySigner(Signer):  # type: ignore[misc]
         """
         if cert.public_key() != key.public_key():
             raise InputError("the certificate does not match the private key", field="signer")
-        super().__init__(
-            signing_cert=_to_asn1(cert),
-            cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
-                [_to_asn1(c) for c in chain]),
-            embed_roots=embed_roots,
-        )
-        self.signed_attr_prov_spec = _PadesSignedAttributes(self.signing_cert)
+        super().__init__(cert=cert, chain=chain, embed_roots=embed_roots)
         self._key = key
-        #: The largest raw signature this key produces (bytes), for sizing the container.
-        self.max_signature_size = _max_signature_size(key)
-        #: Signature container sizes (DER bytes) measured by pyHanko's dry run, keyed by
-        #: digest algorithm and time-stamp token length: the CMS varies only with those.
-        self.container_sizes: dict[tuple[str, int], int] = {}
 
-    async def async_sign_raw(self, data: bytes, digest_algorithm: str,
-                             dry_run: bool = False) -> bytes:
-        """Sign ``data`` (the DER signed attributes) with the parsed key.
-
-        :param data: the bytes to sign; hashed here with ``digest_algorithm``.
-        :param digest_algorithm: e.g. ``"sha256"``.
-        :param dry_run: return zero bytes of the maximal signature length instead.
-        :return: the raw signature (PKCS#1 v1.5 or PSS for RSA, DER ECDSA-Sig-Value).
-        """
-        if dry_run:
-            return bytes(self.max_signature_size)
+    def sign_data(self, data: bytes, digest_algorithm: str) -> bytes:
+        """Sign ``data`` with the parsed key (PKCS#1 v1.5 or PSS; DER ECDSA-Sig-Value)."""
         mechanism: Any = self.get_signature_mechanism_for_digest(digest_algorithm)
         if isinstance(self._key, ec.EllipticCurvePrivateKey):
             return self._key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
@@ -138,6 +77,17 @@ class ParsedKeySigner(Signer):  # type: ignore[misc]
             pss_padding, pss_hash = process_pss_params(mechanism["parameters"])
             return self._key.sign(data, pss_padding, pss_hash)
         return self._key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+    @property
+    def key(self) -> SigningKey:
+        """The parsed private key (for moving a PKCS#12 signer onto a token)."""
+        return self._key
+
+    def to_pkcs12(self, pin: str, *, name: bytes) -> bytes:
+        """The key, certificate and chain as a PKCS#12 file protected by ``pin`` (a PIN change)."""
+        return pkcs12.serialize_key_and_certificates(
+            name, self._key, self.certificate, list(self.chain),
+            serialization.BestAvailableEncryption(pin.encode("utf-8")))
 
 
 def _read_pkcs12(p12: Path) -> bytes:
@@ -154,26 +104,18 @@ def _read_pkcs12(p12: Path) -> bytes:
     return data
 
 
-def load_signer(p12: Path, pin: str, *, embed_roots: bool = True) -> ParsedKeySigner:
-    """Open a signer's PKCS#12 file with its signing PIN.
+def _open_pkcs12(p12: Path, pin: str, *, embed_roots: bool) -> ParsedKeySigner:
+    """Decrypt a signer's PKCS#12 file with its PIN.
 
     The file is checked to be a well-formed PKCS#12 structure first, so that a
     decryption failure afterwards can only mean a wrong PIN.  The PIN error is
     deliberately opaque (it is an oracle) and never contains the PIN.
-
-    :param p12: the ``.p12``/``.pfx`` file holding the key, its certificate and CA chain.
-    :param pin: the signing PIN protecting it.
-    :param embed_roots: embed the self-signed root in each signature too.
-    :return: a signer that keeps the parsed key, ready for many signatures.
-    :raises InputError: the file is unreadable, not PKCS#12, or lacks a key or certificate.
-    :raises PermissionDenied: the PIN is wrong (``field="pin"``).
-    :raises SigningError: the key is neither RSA nor ECDSA.
     """
     data = _read_pkcs12(p12)
     try:
         key, cert, chain = pkcs12.load_key_and_certificates(data, pin.encode("utf-8"))
     except ValueError:
-        raise PermissionDenied("signing PIN is wrong for this signer", field="pin") from None
+        raise WrongPinError(WRONG_PIN, field="pin") from None
     if key is None or cert is None:
         raise InputError("the PKCS#12 file holds no private key and certificate",
                          field=str(p12))
@@ -183,9 +125,121 @@ def load_signer(p12: Path, pin: str, *, embed_roots: bool = True) -> ParsedKeySi
     return ParsedKeySigner(key=key, cert=cert, chain=chain, embed_roots=embed_roots)
 
 
-def signer_names(pki_dir: Path) -> list[str]:
-    """The signers of a PKI folder (``signers/<name>.p12``), by name."""
-    return sorted(path.stem for path in (pki_dir / "signers").glob("*.p12"))
+def resolve_signer(signer: str | Path, pki_dir: Path | None = None) -> SignerRef:
+    """What ``--signer`` (or the ``signer`` setting) names, and whose PIN protects it.
+
+    :param signer: a ``pkcs11:`` URI, a signer name of ``pki_dir`` (``staff``), or a
+        ``.p12``/``.pfx`` file.
+    :param pki_dir: the PKI folder a bare name is looked up in.
+    :raises InputError: no signer named, or a malformed URI.
+    """
+    if not str(signer).strip():
+        raise InputError("署名者を指定してください / name a signer", field="signer")
+    if isinstance(signer, str) and is_pkcs11_uri(signer):
+        uri = parse_pkcs11_uri(signer)
+        return SignerRef(str(uri), str(uri.token_uri), uri)
+    path = signer_path(str(signer), pki_dir) if pki_dir is not None else Path(signer)
+    folder = (pki_dir / "signers").resolve() if pki_dir is not None else None
+    if folder is not None and path.resolve().parent == folder and path.suffix == ".p12":
+        name = path.stem  # the folder's signer, however it was named
+    else:
+        name = str(path.resolve())
+    return SignerRef(name, name, path)
+
+
+def try_pin(signer: SignerRef, guard: SignerGuard | None, attempt: Callable[[], T]) -> T:
+    """Run ``attempt`` (which tries the PIN and opens what it guards) under ``guard``:
+    refused while the signer is locked, a wrong PIN counted, a right one ending the run of
+    failures (and what it opened closed again if the signer was locked meanwhile).
+
+    :raises SignerLockedError: locked before the attempt, by this attempt, or meanwhile.
+    :raises WrongPinError: the PIN is wrong (``field="pin"``).
+    """
+    if guard is None:
+        return attempt()
+    guard.admit(signer)
+    try:
+        result = attempt()
+    except WrongPinError:
+        raise guard.wrong_pin(signer) from None
+    except SignerLockedError:
+        raise guard.token_locked(signer) from None
+    try:
+        guard.pin_accepted(signer)
+    except BaseException:
+        result.close()
+        raise
+    return result
+
+
+def open_key(signer: SignerRef, pin: str, *, guard: SignerGuard | None = None,
+             pkcs11_module: str = DEFAULT_PKCS11_MODULE,
+             embed_roots: bool = True) -> PadesSigner:
+    """Open the signer's key with ``pin`` (see :func:`try_pin` for the guard's part).
+
+    :raises InputError: the file or token key cannot be read or does not belong together.
+    """
+    def attempt() -> PadesSigner:
+        if isinstance(signer.source, Path):
+            return _open_pkcs12(signer.source, pin, embed_roots=embed_roots)
+        # Imported here: python-pkcs11 is loaded only by processes that use a token.
+        from pdfsign.signing.token_signer import open_token_signer
+        return open_token_signer(signer.source, pin, module=pkcs11_module,
+                                 embed_roots=embed_roots)
+
+    return try_pin(signer, guard, attempt)
+
+
+def load_signer(signer: str | Path | SignerRef, pin: str, *, pki_dir: Path | None = None,
+                pkcs11_module: str = DEFAULT_PKCS11_MODULE, guard: SignerGuard | None = None,
+                at: dt.datetime | None = None, embed_roots: bool = True) -> PadesSigner:
+    """Open a signer with its signing PIN, ready for many signatures.
+
+    Without ``guard`` (tests, tools making samples) this only opens the key.  With one, a
+    locked signer is refused before its PIN is tried, a wrong PIN is counted (and locks it
+    at the limit), a right one ends the run of failures, the certificate must be valid at
+    ``at`` and name the signer's registered name, and every later signature checks the lock
+    again — all before anything is signed or written.
+
+    :param signer: a ``pkcs11:`` URI, a name of ``pki_dir``, a PKCS#12 file, or resolved.
+    :param pin: the signing PIN (the PKCS#12 password, or the token's user PIN).
+    :param pki_dir: the PKI folder a bare name is looked up in.
+    :param pkcs11_module: the PKCS#11 library for token signers (unless the URI names one).
+    :param guard: the PIN lock and registered names (:class:`pdfsign.keys.RegistryGuard`).
+    :param at: the time the certificate must be valid at (with ``guard``; default now).
+    :param embed_roots: embed the self-signed root in each signature too.
+    :raises InputError: unreadable file, no such token or key, or not a key and certificate.
+    :raises WrongPinError: the PIN is wrong (``field="pin"``).
+    :raises SignerLockedError: the signer is locked (exit code 6).
+    :raises SignerCertificateError: expired, not yet valid, or renamed (exit code 8).
+    :raises SigningError: the key is neither RSA nor ECDSA, or the token failed.
+    """
+    ref = signer if isinstance(signer, SignerRef) else resolve_signer(signer, pki_dir)
+    opened = open_key(ref, pin, guard=guard, pkcs11_module=pkcs11_module,
+                      embed_roots=embed_roots)
+    if guard is None:
+        return opened
+    try:
+        registered = guard.registered_name(ref, opened.certificate)
+        problem = certificate_problem(opened.certificate, registered=registered,
+                                      at=at or dt.datetime.now(dt.UTC))
+        if problem is not None:
+            guard.refused(ref, problem)
+            raise problem
+    except BaseException:
+        opened.close()
+        raise
+    opened.before_signature = partial(guard.still_unlocked, ref)
+    return opened
+
+
+def signer_names(pki_dir: Path, *, configured: str | None = None) -> list[str]:
+    """The signers of a PKI folder (``signers/<name>.p12``), by name, and the configured one
+    (a token's URI, say) if it is not among them."""
+    names = sorted(path.stem for path in (pki_dir / "signers").glob("*.p12"))
+    if configured and configured not in names:
+        names.append(configured)
+    return names
 
 
 def signer_path(signer: str, pki_dir: Path) -> Path:

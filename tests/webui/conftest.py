@@ -3,6 +3,7 @@
 - ``home`` — a data directory whose ``config.toml`` trusts the test root (TEST KEYS ONLY).
 - ``clock`` — the clock the app judges sessions and lockouts by (the wall clock, movable).
 - ``app`` / ``client`` — ``create_app`` over ``home`` and its test client.
+- ``registry`` / ``server`` — the app's registry; the app served on a loopback port.
 - ``make_user`` — create an account (as ``pdfsign user add`` does); returns its password.
 - ``sign_in`` — sign a client in, changing the initial password, to a full session.
 - ``signed_pdf`` — an ES-A PDF signed by the product with the embedded TSA (one per session).
@@ -12,19 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from nginx_support import Proxy, running_proxy
 
 from pdfsign.accounts import Role, add_user
 from pdfsign.config import Settings
+from pdfsign.registry import Registry
 from pdfsign.render.pdf import write_pdf
 from pdfsign.signing import Level, load_signer, sign_pdf, signing_services
 from tsa.pki import Pki
 from webui import create_app
+from webui.serving import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 #: What every test account's password becomes after the forced change.
@@ -81,6 +85,20 @@ def app(home: Path, clock: Clock) -> Flask:
 
 
 @pytest.fixture
+def registry(app: Flask) -> Registry:
+    """The app's registry."""
+    found: Registry = app.extensions["pdfsign"].registry
+    return found
+
+
+@pytest.fixture
+def server(app: Flask) -> Iterator[str]:
+    """The app served by waitress on a free loopback port; its base URL."""
+    with ServerThread(app) as running:
+        yield running.url
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A browser-like client (keeps cookies)."""
     return app.test_client()
@@ -128,6 +146,12 @@ def sign_in(make_user: Callable[..., str]) -> Callable[..., FlaskClient]:
     return run
 
 
+def tampered(pdf: bytes) -> bytes:
+    """A byte of the signed content changed (the page text, well before the signature)."""
+    at = pdf.index(b"stream") + 20
+    return pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1:]
+
+
 @pytest.fixture(scope="session")
 def signed_pdf(pki: Pki) -> bytes:
     """An ES-A signed by the product (staff signer, embedded TSA): it carries its own
@@ -140,3 +164,16 @@ def signed_pdf(pki: Pki) -> bytes:
                     validation_context_factory=services.validation_context,
                     at=dt.datetime.now(dt.UTC), field_name="Signature1", reason="検証",
                     location=None)
+
+
+@pytest.fixture(scope="session")
+def nginx_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the ``proxy`` fixture's nginx keeps its configuration, logs and secret."""
+    return tmp_path_factory.mktemp("nginx")
+
+
+@pytest.fixture(scope="session")
+def proxy(nginx_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+    """nginx with client certificates before an app behind it (:mod:`nginx_support`)."""
+    with running_proxy(nginx_folder, tmp_path_factory) as running:
+        yield running

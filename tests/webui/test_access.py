@@ -26,14 +26,21 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "auth.second_factor": STEP_ONLY,
     "auth.logout": ALL,
     "auth.password": ALL,
+    "auth.tokens": ALL,
+    "auth.revoke_token": ALL,
     "auth.enrol": STAFF,
     "auth.enrol_qr": STAFF,
     "admin.users": ADMIN,
     "admin.user": ADMIN,
     "admin.reset_password": ADMIN,
     "admin.user_action": ADMIN,
+    "admin.tokens": ADMIN,
+    "admin.revoke_token": ADMIN,
     "admin.banks": ADMIN,
     "admin.audit": ADMIN,
+    "admin.signers": ADMIN,
+    "admin.signer_action": ADMIN,
+    "admin.signer_pin": ADMIN,
     "verify.page": STAFF,
     "verify.download": STAFF,
     "issue.kinds": ISSUERS,
@@ -56,12 +63,15 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "bank.download": BANKS,
     "bank.download_zip": BANKS,
     "bank.settings": BANKS,
+    "webhooks.index": ALL,
+    "webhooks.remove": ALL,
 }
 USER_IDS = {Role.ADMIN: "admin01", Role.ISSUER: "issuer01", Role.AUDITOR: "auditor01",
             Role.BANK_HEAD: "14234500001", Role.BANK_BRANCH: "14234500101"}
 _VALUES = {"user_id": "target01", "action": "lock", "token": "x" * 43, "suffix": "json",
            "filename": "web/web.css", "kind": "guarantee", "file_id": "14_2345002_000000001_"
-           "0000000001_000", "number": 1, "job_id": "0123456789abcdef", "fmt": "csv"}
+           "0000000001_000", "number": 1, "job_id": "0123456789abcdef", "fmt": "csv", "token_id": 1,
+           "webhook_id": 1}
 _PER_ENDPOINT: dict[str, dict[str, object]] = {"files.act": {"action": "repaid"}}
 
 

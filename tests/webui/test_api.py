@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
+from api_support import error_of, get
 from conftest import ROOT, Clock
 from flask import Flask
 
@@ -20,8 +21,7 @@ from pdfsign.accounts import Role, Scope, create_token, lock, revoke_token
 from pdfsign.config import Settings
 from pdfsign.registry import NewFile, Registry, set_bank
 from webui import create_app
-from webui.openapi import document
-from webui.serving import ServerThread
+from webui.api.openapi import document
 
 REPORT_SCHEMA = json.loads((ROOT / "verify" / "report.schema.json").read_text(encoding="utf-8"))
 DAY = dt.date(2026, 10, 1)
@@ -40,19 +40,6 @@ def app(home: Path, clock: Clock) -> Flask:
     with (home / "config.toml").open("a", encoding="utf-8") as config:
         config.write("upload_max_mb = 1\n")
     return create_app(Settings.load(home=home, env={}), clock=clock)
-
-
-@pytest.fixture
-def registry(app: Flask) -> Registry:
-    found: Registry = app.extensions["pdfsign"].registry
-    return found
-
-
-@pytest.fixture
-def server(app: Flask) -> Iterator[str]:
-    """The app on a free loopback port; its base URL."""
-    with ServerThread(app) as running:
-        yield running.url
 
 
 @pytest.fixture
@@ -98,19 +85,6 @@ def files(registry: Registry, clock: Clock) -> dict[str, str]:
     registry.transfer(ids["moved"], bank_code="5555", branch_code="001", actor="t", at=clock())
     registry.reissue(ids["a-002"], _pdf("a-002 v2"), actor="t", at=clock())
     return ids
-
-
-def get(server: str, path: str, token: str | None, **kwargs: Any) -> requests.Response:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.get(server + path, headers=headers, timeout=30, **kwargs)
-
-
-def error_of(answer: requests.Response, status: int) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["Content-Type"] == "application/json"
-    body: dict[str, Any] = answer.json()
-    assert set(body["error"]) >= {"reason", "field", "message"}
-    return body["error"]
 
 
 # -- authentication ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, ROOT, Clock, csrf, post
+from conftest import PASSWORD, ROOT, Clock, csrf, post, tampered
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -21,12 +21,6 @@ from verify import load_trust_settings, verify_pdf
 from webui import create_app
 
 _LINK = re.compile(r'href="(/verify/reports/[^"]+?)\.json"')
-
-
-def _tampered(pdf: bytes) -> bytes:
-    """A byte of the signed content changed (the page text, well before the signature)."""
-    at = pdf.index(b"stream") + 20
-    return pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1:]
 
 
 def _upload(client: FlaskClient, files: list[tuple[bytes, str]]) -> object:
@@ -44,7 +38,7 @@ def auditor(client: FlaskClient, sign_in: Callable[..., FlaskClient]) -> FlaskCl
 def test_a_valid_and_an_altered_file_get_the_cli_report(auditor: FlaskClient, app: Flask,
                                                         signed_pdf: bytes, clock: Clock) -> None:
     clock.freeze()  # the page and the HTML download below are made at the same moment
-    answer = _upload(auditor, [(signed_pdf, "good.pdf"), (_tampered(signed_pdf), "bad.pdf")])
+    answer = _upload(auditor, [(signed_pdf, "good.pdf"), (tampered(signed_pdf), "bad.pdf")])
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert 'data-verdicts="valid invalid-integrity"' in page

@@ -174,7 +174,8 @@ def _preview_page(token: str, draft: Draft, errors: dict[str, str], *,
     page = render_template("web/issue/preview.html", token=token, draft=draft,
                            kind=DocumentKind(draft.kind), file_id=file_id, issue_count=count,
                            document=parse_document(draft.data),
-                           errors=errors, signers=signer_names(settings.pki_dir),
+                           errors=errors,
+                           signers=signer_names(settings.pki_dir, configured=settings.signer),
                            default_signer=settings.signer)
     return page, status
 

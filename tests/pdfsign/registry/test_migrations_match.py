@@ -17,7 +17,8 @@ from sqlalchemy import Column, MetaData, String
 
 import pdfsign.accounts.tables  # noqa: F401 - registers the accounts' tables in Base.metadata
 import pdfsign.batch_tables  # noqa: F401 - registers the batch jobs' tables
-import pdfsign.notify.tables  # noqa: F401 - registers the outbox and link tables
+import pdfsign.keys.tables  # noqa: F401 - registers the signers' PIN locks and names
+import pdfsign.notify.tables  # noqa: F401 - registers the outbox, link and webhook tables
 from pdfsign.registry import open_database
 from pdfsign.registry.models import Base
 

@@ -7,13 +7,16 @@
   certificates' own URLs (``pki_url_server`` on 127.0.0.1:3161).
 - ``signed_samples`` — signed bytes by (level, signer, TSA mode), made once per session.
 - ``validation_spec`` — ``spec(backend)``: pyHanko AdES settings trusting only ``root.pem``.
+- ``token_settings`` / ``token_registry`` — a fresh installation signing with the session's
+  SoftHSM2 token (``hsm``), and its registry; no test may leave a token login open.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from io import BytesIO
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -30,7 +33,10 @@ from pyhanko_certvalidator.policy_decl import (
     FreshnessReqType,
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
+from softhsm_support import Hsm
 
+from pdfsign.config import Settings
+from pdfsign.registry import Registry
 from pdfsign.signing import (
     Level,
     ParsedKeySigner,
@@ -40,6 +46,7 @@ from pdfsign.signing import (
     sign_pdf,
     signing_services,
 )
+from pdfsign.signing.token_sessions import LOGINS
 from tsa.pki import Pki
 
 PIN = "TestPin2026"
@@ -135,3 +142,24 @@ def _spec(pki: Pki, backend: FetcherBackend | None) -> SignatureValidationSpec:
         revinfo_gathering_policy=RevocationInfoGatheringSpec(
             online_fetching_rule=rule, fetcher_backend=backend),
     )
+
+
+@pytest.fixture
+def token_settings(hsm: Hsm, tmp_path: Path) -> Settings:
+    """A fresh installation whose signer is the SoftHSM2 token's RSA key (``softhsm_support``)."""
+    return hsm.settings(tmp_path / "home")
+
+
+@pytest.fixture
+def token_registry(token_settings: Settings) -> Iterator[Registry]:
+    """That installation's registry (the signers' PIN locks and names)."""
+    registry = Registry.open(token_settings)
+    yield registry
+    registry.db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def no_token_login_left_behind() -> Iterator[None]:
+    """Every test closes the token signers it opens: no login on a token outlives it."""
+    yield
+    assert LOGINS.held() == 0
