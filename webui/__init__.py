@@ -66,10 +66,17 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] = utc_now
         app.register_blueprint(blueprint)
     api.init_app(app)  # /api/v1: bearer tokens only, no cookies, no CSRF
     app.add_url_rule("/healthz", "healthz", _healthz)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.add_url_rule("/static/<path:filename>", "static", static.serve)
     app.add_url_rule("/", "home", access.home)
     app.add_url_rule("/d/<token>", "link", bank.link)  # a distribution link: no sign-in
     return app
+
+
+def _favicon() -> tuple[str, int]:
+    """No icon, said plainly: browsers ask for one on every first page, and a 404 would
+    be an error in their console."""
+    return "", 204
 
 
 def _healthz() -> tuple[str, int, dict[str, str]]:

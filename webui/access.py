@@ -26,7 +26,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Every role (a view any signed-in user may open).
 ANY_ROLE = frozenset(Role)
 #: Endpoints open without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "static", "healthz", "link"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "static", "healthz", "link",
+                              "favicon"})
 _STEP_VIEWS = {Stage.SECOND_FACTOR: "auth.second_factor", Stage.PASSWORD: "auth.password",
                Stage.ENROL: "auth.enrol", Stage.FULL: "home"}
 

@@ -49,6 +49,8 @@ def index() -> str | tuple[str, int]:
                                        at=context.now())
         except PdfsignError as exc:
             errors = field_errors(exc)
+            if not admin and "user_id" in errors:  # (their form has no owner field to show it)
+                errors = {"_form": errors["user_id"]}
         else:
             return render_template("web/webhooks/secret.html", hook=info, secret=secret,
                                    header=SIGNATURE_HEADER), 201
