@@ -44,6 +44,10 @@ __all__ = ["MIN_DIGITS", "preload_signature_dictionaries"]
 
 #: Shorter hex strings are left to pyHanko: the gain is in long ``/Contents`` values.
 MIN_DIGITS = 1024
+#: How much of the file after the hex string the placeholder parse may read: a signature
+#: dictionary ends a few hundred bytes later; one that does not end within it is left to
+#: pyHanko (and a file of many such objects costs no more than reading each window).
+_TAIL = 64 * 1024
 _WS = re.escape(PDF_WHITESPACE)
 _CONTENTS = re.compile(rb"/Contents[" + _WS + rb"]*(<[0-9A-Fa-f" + _WS + rb"]*>)")
 _HEADER = re.compile(rb"(\d+)[" + _WS + rb"]+(\d+)[" + _WS + rb"]+obj\Z")
@@ -75,7 +79,7 @@ def _parse_with_placeholder(reader: PdfFileReader, data: bytes, start: int,
     its ``/Contents`` set to the real value; ``None`` when the placeholder is not it."""
     nonce = secrets.token_bytes(16)
     stream = io.BytesIO(data[start:span[0]] + b"<" + nonce.hex().encode() + b">"
-                        + data[span[1]:])
+                        + data[span[1]:span[1] + _TAIL])
     idnum, generation = read_object_header(  # type: ignore[no-untyped-call]
         stream, strict=reader.strict)
     obj = generic.read_object(stream, generic.Reference(idnum, generation, reader))

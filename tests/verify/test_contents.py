@@ -108,7 +108,8 @@ def test_the_long_cases_are_preloaded() -> None:
     b"<< /Contents <" + _HEX[:1000] + b"%comment\n" + _HEX[1000:] + b"> >>",
     b"<< /Contents <" + _HEX[:MIN_DIGITS - 2] + b"> >>",
     b"<< /Length 3 /Contents <" + _HEX + b"> >>\nstream\nabc\nendstream",
-], ids=["bad digit", "comment in the digits", "short", "a stream"])
+    b"<< /Contents <" + _HEX + b"> /Pad (" + b"x" * 70_000 + b") >>",
+], ids=["bad digit", "comment in the digits", "short", "a stream", "longer than the window"])
 def test_what_the_fast_path_must_not_read_is_left_to_pyhanko(body: bytes) -> None:
     data = _pdf(body)
     reader = PdfFileReader(io.BytesIO(data), strict=False)
