@@ -49,6 +49,9 @@ GOALS: dict[str, Goal] = {
     "es_a_size_kb": Goal("size of a signed ES-A guarantee certificate", "KiB", "<=", 80),
     "renew_ms": Goal("renew one ES-A (archive time-stamp), warm, in-process TSA", "ms", "<=",
                      25),
+    "verify_vs_pyhanko_lta_ratio": Goal("verify_pdf against pyHanko's bare B-LTA validation, "
+                                        "offline, same file and process", "x", "<=", 1.0),
+    "verify_folder_scaling": Goal("verify a folder, 2 workers against 1", "x", ">=", 1.8),
 }
 
 

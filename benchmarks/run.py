@@ -121,6 +121,12 @@ class _Runner:
         self._module("verifying").measure_verify_one(
             self.bench, self.results, self.signed, repeats=self.plan.repeats, at=self.clock())
 
+    def verify_lta_ratio(self) -> None:
+        if self.signed is None:
+            raise RuntimeError("no ES-A document (signing was not measured)")
+        self._module("lta_ratio").measure_lta_ratio(
+            self.bench, self.results, self.signed, repeats=self.plan.repeats, at=self.clock())
+
     def verify_folder(self) -> None:
         verifying = self._module("verifying")
         if self.unsigned is None:
@@ -185,7 +191,10 @@ class _Runner:
             _Group("issuing memory", ("issue_rss_growth_mb",), self.issuing),
             _Group("issuing, pyHanko CLI baseline", ("issue_speedup_vs_cli",), self.issuing_cli),
             _Group("verify one", ("verify_es_a_ms",), self.verify_one),
-            _Group("verify folder", ("verify_files_per_s",), self.verify_folder),
+            _Group("verify vs pyHanko B-LTA", ("verify_vs_pyhanko_lta_ratio",),
+                   self.verify_lta_ratio),
+            _Group("verify folder", ("verify_files_per_s", "verify_folder_scaling"),
+                   self.verify_folder),
             _Group("verify, pyHanko CLI baseline", ("verify_speedup_vs_cli",), self.verify_cli),
             _Group("TSA load", ("tsa_responses_per_s", "tsa_p99_ms"), self.tsa),
             _Group("web issue", ("web_issue_ms",), self.web_issue),

@@ -137,16 +137,12 @@ def _verify_one(path: str) -> str:
     return report.verdict.value
 
 
-def measure_verify_folder(bench: Workbench, results: Results, folder: Path, *, at: datetime,
-                          max_seconds: float, workers: int = 2) -> None:
-    """Record ``verify_files_per_s``: the files of ``folder`` through ``workers`` processes.
+def _folder_rate(bench: Workbench, paths: list[str], *, at: datetime, max_seconds: float,
+                 workers: int) -> tuple[float, str]:
+    """Files per second of ``paths`` through ``workers`` processes, and how it was measured.
 
-    :param max_seconds: verify no more files after this long (the note then says how many).
     :raises RuntimeError: when a file does not verify as valid.
     """
-    paths = [str(p) for p in sorted(folder.glob("*.pdf"))]
-    if not paths:
-        raise RuntimeError(f"no signed files in {folder}")
     with warm_pool(workers, initializer=_init_verifier, ready=_verifier_ready,
                    initargs=(str(bench.root_pem), at, paths[0])) as pool:
         run = map_bounded(pool, _verify_one, paths, max_seconds=max_seconds,
@@ -155,9 +151,30 @@ def measure_verify_folder(bench: Workbench, results: Results, folder: Path, *, a
     if set(verdicts) != {"valid"}:
         raise RuntimeError(f"not every file verified as valid: {dict(verdicts)}")
     bound = f" of {len(paths)} (stopped at the {max_seconds:.0f} s bound)" if run.cut_short else ""
-    results.record("verify_files_per_s", len(run.results) / run.seconds,
-                   note=f"{len(run.results)}{bound} ES-A files, {workers} worker processes, "
-                        f"{run.seconds:.1f} s")
+    return len(run.results) / run.seconds, (
+        f"{len(run.results)}{bound} ES-A files, {workers} worker process"
+        f"{'es' if workers > 1 else ''}, {run.seconds:.1f} s")
+
+
+def measure_verify_folder(bench: Workbench, results: Results, folder: Path, *, at: datetime,
+                          max_seconds: float, workers: int = 2) -> None:
+    """Record ``verify_files_per_s``: the files of ``folder`` through ``workers`` processes;
+    then ``verify_files_per_s_1_worker``, the same through one, and ``verify_folder_scaling``,
+    the first divided by the second.
+
+    :param max_seconds: each run verifies no more files after this long (its note then says
+        how many).
+    :raises RuntimeError: when a file does not verify as valid.
+    """
+    paths = [str(p) for p in sorted(folder.glob("*.pdf"))]
+    if not paths:
+        raise RuntimeError(f"no signed files in {folder}")
+    rate, note = _folder_rate(bench, paths, at=at, max_seconds=max_seconds, workers=workers)
+    results.record("verify_files_per_s", rate, note=note)
+    single, single_note = _folder_rate(bench, paths, at=at, max_seconds=max_seconds, workers=1)
+    results.record("verify_files_per_s_1_worker", single, note=single_note)
+    results.record("verify_folder_scaling", rate / single,
+                   note=f"verify_files_per_s ({workers} workers) / verify_files_per_s_1_worker")
 
 
 def measure_verify_baseline(bench: Workbench, results: Results, folder: Path, *,

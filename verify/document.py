@@ -24,6 +24,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.policy_decl import PdfSignatureValidationSpec
 
+from verify.contents import preload_signature_dictionaries
 from verify.coverage import coverage_problem, with_coverage
 from verify.evidence import Evidence, read_evidence
 from verify.report import (
@@ -287,6 +288,7 @@ def _judge(data: bytes, *, settings: TrustSettings, at: datetime,
     stream = io.BytesIO(data)
     try:
         reader = PdfFileReader(stream, strict=False)
+        preload_signature_dictionaries(reader, data)
         structural = structural or _tail_problem(data, reader)
         sigs, problem = _embedded(reader)
     except _PARSE_ERRORS as exc:
