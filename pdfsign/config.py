@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 
 from pdfsign.errors import ConfigurationError
 
-__all__ = ["DEFAULT_PKCS11_MODULE", "DEFAULT_PKI_DIR", "Settings", "TsaMode", "default_home"]
+__all__ = ["DEFAULT_PKCS11_MODULE", "DEFAULT_PKI_DIR", "Settings", "TsaMode", "check_blobs_url",
+           "default_home"]
 
 TsaMode = Literal["embedded", "http"]
 
@@ -160,7 +161,7 @@ class Settings:
             raise ConfigurationError(f"must be an http:// or https:// URL, not "
                                      f"{self.web_url!r}", field="web_url")
         self._check_proxies()
-        _check_blobs(self.blobs_url)
+        check_blobs_url(self.blobs_url)
 
     def _check_proxies(self) -> None:
         """Trusted proxies are IP addresses, and come with the CA their certificates need and
@@ -242,7 +243,7 @@ class Settings:
         return replace(settings, **typed)
 
 
-def _check_blobs(url: str) -> None:
+def check_blobs_url(url: str) -> None:
     """Refuse a ``blobs`` value that names no store, at load rather than at first write.
 
     :raises ConfigurationError: not ``file:///PATH``, ``postgresql`` or ``s3://BUCKET[/PREFIX]``.
