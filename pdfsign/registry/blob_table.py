@@ -8,12 +8,10 @@ up or keep consistent.  Reads use their own short transactions.
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from pdfsign.registry.blobs import checked, missing, require_digest, sha256_hex
-from pdfsign.registry.database import Database
+from pdfsign.registry.database import Database, insert_once
 from pdfsign.registry.models import StoredBlob
 
 __all__ = ["DatabaseBlobs"]
@@ -30,19 +28,13 @@ class DatabaseBlobs:
     def put(self, data: bytes, session: Session | None = None) -> str:
         """Insert the bytes (once) in ``session``'s transaction, or in one of their own."""
         digest = sha256_hex(data)
+        row = {"sha256": digest, "size": len(data), "data": data}  # the same bytes: one row
         if session is not None:
-            self._insert(session.connection(), digest, data)
+            insert_once(session.connection(), StoredBlob, row)
         else:
             with self.db.write_engine.begin() as connection:
-                self._insert(connection, digest, data)
+                insert_once(connection, StoredBlob, row)
         return digest
-
-    @staticmethod
-    def _insert(connection: Connection, digest: str, data: bytes) -> None:
-        """``INSERT … ON CONFLICT DO NOTHING``: the same bytes put twice are one row."""
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        row = {"sha256": digest, "size": len(data), "data": data}
-        connection.execute(dialect.insert(StoredBlob).values(row).on_conflict_do_nothing())
 
     def get(self, digest: str) -> bytes:
         """The row's bytes, hash-checked."""

@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AuditHead", "AuditRow", "Bank", "Base", "BatchKey", "File", "Renewal", "StoredBlob",
-           "UtcDateTime", "Version"]
+__all__ = ["AuditHead", "AuditRow", "Bank", "Base", "BatchKey", "File", "InstallationSecret",
+           "Renewal", "StoredBlob", "UtcDateTime", "Version"]
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -211,3 +211,14 @@ class StoredBlob(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InstallationSecret(Base):
+    """A secret every node of the installation must share (the web's session-signing key),
+    made once by whichever node needs it first."""
+
+    __tablename__ = "installation_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
