@@ -10,6 +10,9 @@ never reuses one.
 
 from __future__ import annotations
 
+import os
+import threading
+
 from sqlalchemy import Engine, text
 
 from pdfsign.config import Settings
@@ -37,9 +40,20 @@ class SequenceSerials:
             return int(connection.execute(text("SELECT nextval('tsa_serial')")).scalar_one())
 
 
+#: One engine per database URL and process: signing services are made per issuer, per
+#: verification, per web request that signs, and each engine keeps its own connections.
+#: Keyed by process too, since a pooled connection must not cross a batch's fork.
+_engines: dict[tuple[int, str], Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def tsa_serials_for(settings: Settings) -> SerialSource | None:
     """The sequence when the registry is on PostgreSQL; ``None`` (the state file) otherwise."""
     if not settings.url.startswith("postgresql"):
         return None
+    key = (os.getpid(), settings.url)
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = open_database(settings.url).engine
     floor = FileSerials(settings.tsa_state_dir).high_water()
-    return SequenceSerials(open_database(settings.url).engine, floor=floor)
+    return SequenceSerials(_engines[key], floor=floor)
