@@ -18,10 +18,12 @@ from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pdfsign.errors import ConfigurationError
 
-__all__ = ["DEFAULT_PKCS11_MODULE", "DEFAULT_PKI_DIR", "Settings", "TsaMode", "default_home"]
+__all__ = ["DEFAULT_PKCS11_MODULE", "DEFAULT_PKI_DIR", "Settings", "TsaMode", "check_blobs_url",
+           "default_home"]
 
 TsaMode = Literal["embedded", "http"]
 
@@ -32,6 +34,11 @@ DEFAULT_PKI_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "pki"
 
 _ENV_KEYS = {
     "PDFSIGN_DATABASE_URL": "database_url",
+    "PDFSIGN_BLOBS": "blobs",
+    "PDFSIGN_S3_ENDPOINT_URL": "s3_endpoint_url",
+    "PDFSIGN_S3_REGION": "s3_region",
+    "PDFSIGN_S3_ACCESS_KEY_ID": "s3_access_key_id",
+    "PDFSIGN_S3_SECRET_ACCESS_KEY": "s3_secret_access_key",
     "PDFSIGN_TSA_MODE": "tsa_mode",
     "PDFSIGN_TSA_URL": "tsa_url",
     "PDFSIGN_PKI_DIR": "pki_dir",
@@ -67,6 +74,17 @@ class Settings:
     home: Path
     #: SQLAlchemy URL; empty means the SQLite file ``<home>/registry.sqlite3``.
     database_url: str = ""
+    #: Where PDF bytes go: ``file:///PATH`` (a folder; empty means ``<home>/objects``),
+    #: ``postgresql`` (the registry database, in the version's transaction) or
+    #: ``s3://BUCKET/PREFIX`` (an S3-compatible object store, reached as the ``s3_*`` say).
+    blobs: str = ""
+    #: The object store's endpoint (empty: AWS's own for ``s3_region``), region and access
+    #: key; empty keys fall back to boto3's usual sources (``AWS_*`` variables, instance roles).
+    #: The secret key is never printed or logged.
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
     #: ``embedded`` runs the bundled TSA in-process; ``http`` calls ``tsa_url``.
     tsa_mode: TsaMode = "embedded"
     #: The RFC 3161 endpoint when ``tsa_mode`` is ``http``.
@@ -143,6 +161,7 @@ class Settings:
             raise ConfigurationError(f"must be an http:// or https:// URL, not "
                                      f"{self.web_url!r}", field="web_url")
         self._check_proxies()
+        check_blobs_url(self.blobs_url)
 
     def _check_proxies(self) -> None:
         """Trusted proxies are IP addresses, and come with the CA their certificates need and
@@ -184,8 +203,13 @@ class Settings:
 
     @property
     def store_dir(self) -> Path:
-        """Where PDF bytes are kept, addressed by SHA-256."""
+        """The embedded default's PDF folder, addressed by SHA-256."""
         return self.home / "objects"
+
+    @property
+    def blobs_url(self) -> str:
+        """The effective PDF store (:attr:`blobs`, or the folder :attr:`store_dir`)."""
+        return self.blobs or self.store_dir.resolve().as_uri()
 
     @property
     def tsa_state_dir(self) -> Path:
@@ -217,6 +241,22 @@ class Settings:
             values["pki_dir"] = Path(str(values["pki_dir"])).expanduser()
         typed: dict[str, Any] = {k: _typed(k, v) for k, v in values.items()}
         return replace(settings, **typed)
+
+
+def check_blobs_url(url: str) -> None:
+    """Refuse a ``blobs`` value that names no store, at load rather than at first write.
+
+    :raises ConfigurationError: not ``file:///PATH``, ``postgresql`` or ``s3://BUCKET[/PREFIX]``.
+    """
+    parts = urlsplit(url)
+    if (url == "postgresql"
+            or (parts.scheme == "file" and parts.netloc in ("", "localhost")
+                and parts.path.startswith("/"))
+            or (parts.scheme == "s3" and parts.netloc and not parts.query
+                and not parts.fragment)):
+        return
+    raise ConfigurationError(f"must be file:///PATH, postgresql or s3://BUCKET/PREFIX, not "
+                             f"{url!r}", field="blobs")
 
 
 def _read_toml(path: Path) -> dict[str, object]:

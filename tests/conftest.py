@@ -5,6 +5,8 @@
 - ``tsa_server`` — those services over real HTTP on 127.0.0.1, an OS-chosen port; the base URL.
 - ``pki_url_server`` — our server at the PKI's own base URL (http://127.0.0.1:3161), where the
   certificates' CRL and OCSP URLs point; one server shared by every xdist worker.
+- ``s3_server`` — an S3-compatible server (moto) on a loopback port, how to reach it
+  (:mod:`s3_support`); ``s3_bucket`` a fresh bucket on it.
 - ``hsm`` — a SoftHSM2 token in a temporary folder with certified keys on it, and a PKI of its
   own served on a loopback port (:mod:`softhsm_support`).
 """
@@ -36,6 +38,8 @@ from tsa.services import PkiServices
 
 if TYPE_CHECKING:
     from softhsm_support import Hsm
+
+    from pdfsign.registry.blob_s3 import S3Endpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 PKI_DIR = ROOT / "fixtures" / "pki"
@@ -183,3 +187,20 @@ def hsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hsm]:
 
     with start_hsm(tmp_path_factory.mktemp("softhsm")) as made:
         yield made
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Endpoint]:
+    """An S3-compatible server of this session (``s3_support``)."""
+    from s3_support import moto_server
+
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Endpoint) -> str:
+    """A new, empty bucket on :func:`s3_server`."""
+    from s3_support import new_bucket
+
+    return new_bucket(s3_server)

@@ -91,6 +91,21 @@ class FileSerials:
             self._next += 1
             return serial
 
+    def high_water(self) -> int:
+        """The first serial no process has reserved (1 if none has): every serial ever
+        handed out from this state is below it.
+
+        :raises TsaError: when the state file cannot be read or is corrupt.
+        """
+        try:
+            text = self.path.read_text("ascii", errors="replace").strip()
+        except FileNotFoundError:
+            return 1
+        except OSError as exc:
+            raise TsaError(f"cannot read the serial state: {exc.strerror}",
+                           field=str(self.path)) from None
+        return _parse_state(text, self.path)
+
     def _reserve_block(self) -> int:
         """Advance the state file by one block under an exclusive lock; return the block's start."""
         try:

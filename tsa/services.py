@@ -38,12 +38,15 @@ class PkiServices:
     ocsp_responder: OcspResponder
 
     @classmethod
-    def from_pki(cls, pki: Pki, *, state_dir: Path | None) -> PkiServices:
+    def from_pki(cls, pki: Pki, *, state_dir: Path | None,
+                 tsa_serials: SerialSource | None = None) -> PkiServices:
         """Load the services of ``pki``.
 
         :param state_dir: where TSA serials and CRL numbers persist across restarts
             and processes; ``None`` keeps them in memory (tests only: a restart
             would reuse serials).
+        :param tsa_serials: where the TSA's serials come from instead of ``state_dir``
+            (a database sequence shared by several machines).
         :raises PkiError: when a key or certificate of the folder is missing or unusable.
         """
         def counter(name: str, block_size: int) -> SerialSource:
@@ -68,7 +71,8 @@ class PkiServices:
         except (OSError, ValueError) as exc:
             raise PkiError(f"cannot load the CA or OCSP files: {exc}",
                            field=str(pki.directory)) from None
-        authority = TimeStampAuthority.from_pki(pki, serials=counter("tsa-serial", 1000))
+        authority = TimeStampAuthority.from_pki(
+            pki, serials=tsa_serials or counter("tsa-serial", 1000))
         return cls(base_url=pki.base_url.rstrip("/"), authority=authority,
                    crl_issuers=crl_issuers, ocsp_responder=ocsp_responder)
 

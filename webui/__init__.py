@@ -54,11 +54,12 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] = utc_now
     client_certs.check_setup(settings)
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=None)
     app.jinja_env.undefined = StrictUndefined
-    app.extensions["pdfsign"] = WebContext(settings=settings, registry=Registry.open(settings),
+    registry = Registry.open(settings)
+    app.extensions["pdfsign"] = WebContext(settings=settings, registry=registry,
                                            policy=AccountPolicy.from_settings(settings),
                                            clock=clock)
     access.init_app(app)  # first: even a refused request knows its user and language
-    security.init_app(app, settings)
+    security.init_app(app, settings, registry)
     i18n.init_app(app)
     errors.init_app(app)
     for blueprint in (auth.bp, admin.bp, verification.bp, issue.bp, files.bp, bank.bp,

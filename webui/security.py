@@ -4,13 +4,14 @@
 - The session cookie is HttpOnly, SameSite=Lax, and Secure whenever the request came over
   TLS (``request.is_secure``, which a reverse proxy sets through ProxyFix).
 - A strict Content-Security-Policy: nothing inline, nothing from elsewhere, no frames.
-- The secret key is generated into the home directory on first run (mode 0600) and never
-  committed; it signs the session cookie, which holds only a random session ID.
+- The secret key is generated on first run into the registry database, so that every web
+  node sharing it signs and accepts the same cookies (an older installation's
+  ``<home>/web-secret.key`` is adopted); it signs the session cookie, which holds only a
+  random session ID.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
@@ -18,9 +19,10 @@ from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-from pdfsign.atomic import write_atomically
 from pdfsign.config import Settings
 from pdfsign.errors import ConfigurationError
+from pdfsign.registry import Registry
+from pdfsign.registry.secrets import shared_secret
 from webui import uploads
 
 __all__ = ["CSP", "init_app", "secret_key"]
@@ -33,6 +35,7 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+_OLD_FILE = "web-secret.key"
 csrf = CSRFProtect()
 
 
@@ -43,44 +46,35 @@ class _SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
-def secret_key(home: Path) -> bytes:
-    """The installation's session-signing key, made on first use.
+def secret_key(registry: Registry, home: Path) -> bytes:
+    """The installation's session-signing key, made on first use by whichever node is first.
 
-    :raises ConfigurationError: the key file cannot be read or written.
+    :param home: where an installation before issue 19 kept it (``web-secret.key``): that
+        key is adopted, so signed-in users stay signed in across the upgrade.
+    :raises ConfigurationError: the old key file exists but cannot be read, or a key is
+        shorter than 32 bytes.
     """
-    path = home / "web-secret.key"
-    try:
-        if not path.exists():
-            home.mkdir(parents=True, exist_ok=True)
-            _create_once(path, secrets.token_bytes(32))
-        key = path.read_bytes()
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read or create the web secret key: {exc.strerror}",
-                                 field=str(path)) from None
+    key = shared_secret(registry, "web-secret-key", lambda: _old_key(home / _OLD_FILE))
     if len(key) < 32:
-        raise ConfigurationError("the web secret key is shorter than 32 bytes", field=str(path))
+        raise ConfigurationError("the web secret key is shorter than 32 bytes",
+                                 field="installation_secrets")
     return key
 
 
-def _create_once(path: Path, key: bytes) -> None:
-    """Write ``key`` to ``path`` unless another process just did (then keep theirs).
-
-    The temporary file is mode 0600 (``mkstemp``); a hard link creates ``path`` only if it
-    does not exist, so two servers starting at once end up with the same key.
-    """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    write_atomically(temporary, key)
+def _old_key(path: Path) -> bytes:
+    """The key file of an older installation, or a new random key if there is none."""
     try:
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink()
+        return path.read_bytes()
+    except FileNotFoundError:
+        return secrets.token_bytes(32)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the old web secret key: {exc.strerror}",
+                                 field=str(path)) from None
 
 
-def init_app(app: Flask, settings: Settings) -> None:
+def init_app(app: Flask, settings: Settings, registry: Registry) -> None:
     """Install the key, cookie settings, CSRF, upload limits and the response headers."""
-    app.secret_key = secret_key(settings.home)
+    app.secret_key = secret_key(registry, settings.home)
     app.config.update(SESSION_COOKIE_NAME="pdfsign_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=False,
                       WTF_CSRF_TIME_LIMIT=None)  # the session's own timeouts bound the token

@@ -26,6 +26,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "issue": ("issue", "issue"),
     "keys": ("keys", "keys"),
     "mail": ("mail", "mail"),
+    "migrate-store": ("store", "migrate_store_command"),
     "pki": ("pki", "pki"),
     "purge": ("files", "purge"),
     "reissue": ("files", "reissue"),

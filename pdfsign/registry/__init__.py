@@ -15,7 +15,8 @@ from pdfsign.registry.audit_trail import (
     audit_page,
 )
 from pdfsign.registry.banks import BankInfo, list_banks, set_bank
-from pdfsign.registry.blobs import BlobStore, CorruptBlobError
+from pdfsign.registry.blob_folder import FolderBlobs
+from pdfsign.registry.blobs import BlobStore, CorruptBlobError, StoreUnavailableError
 from pdfsign.registry.database import Database, open_database
 from pdfsign.registry.errors import (
     AgreementWindowError,
@@ -67,6 +68,7 @@ __all__ = [
     "Database",
     "FileInfo",
     "FileStateError",
+    "FolderBlobs",
     "NewFile",
     "PurgeItem",
     "PurgeReport",
@@ -74,6 +76,7 @@ __all__ = [
     "RenewalInfo",
     "SearchQuery",
     "SearchResult",
+    "StoreUnavailableError",
     "UnknownBankError",
     "UnknownFileError",
     "VersionInfo",

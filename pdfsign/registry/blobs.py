@@ -1,21 +1,27 @@
-"""PDF bytes stored once, addressed by their SHA-256, written atomically, checked on read.
+"""PDF bytes stored once, addressed by their SHA-256, and checked against it on every read.
 
-A blob is written to a temporary file in the same directory, fsynced, renamed
-into place and the directory fsynced: a crash leaves either no blob or the whole
-blob, never half of one.  Blobs are written *before* the database transaction
-that references them commits, so a crash in between leaves only an unreferenced
-blob, which is harmless.
+:class:`BlobStore` is what the registry needs of a store; there are three
+(:func:`pdfsign.registry.blob_stores.open_blobs` picks one from the ``blobs`` setting): a
+local folder (:mod:`~pdfsign.registry.blob_folder`, the embedded default), the registry's
+own database (:mod:`~pdfsign.registry.blob_table`, written in the version's transaction)
+and an S3-compatible object store (:mod:`~pdfsign.registry.blob_s3`).  Outside the
+database, a blob is written whole *before* the transaction that references it commits, so
+a crash in between leaves only an unreferenced blob, which is harmless.
 """
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from typing import Protocol
 
-from pdfsign.atomic import write_atomically
-from pdfsign.errors import NotFoundError, PdfsignError, WriteError
+from sqlalchemy.orm import Session
 
-__all__ = ["BlobStore", "CorruptBlobError", "sha256_hex"]
+from pdfsign.errors import NotFoundError, PdfsignError
+
+__all__ = ["BlobStore", "CorruptBlobError", "StoreUnavailableError", "checked", "missing",
+           "require_digest", "sha256_hex"]
+
+_HEX = frozenset("0123456789abcdef")
 
 
 class CorruptBlobError(PdfsignError):
@@ -25,60 +31,68 @@ class CorruptBlobError(PdfsignError):
     http_status = 500
 
 
+class StoreUnavailableError(PdfsignError):
+    """The PDF store cannot be reached or refuses us (an object store's outage, credentials)."""
+
+    exit_code = 11
+    http_status = 503
+    reason = "store-unavailable"
+
+
+class BlobStore(Protocol):
+    """Content-addressed bytes: what is put under a SHA-256 comes back only if it still has it."""
+
+    #: Where the store is, as the ``blobs`` setting names it (no secrets in it).
+    url: str
+
+    def put(self, data: bytes, session: Session | None = None) -> str:
+        """Store ``data`` (once) and return its SHA-256.
+
+        :param session: the registry's write transaction, for a store that can join it (the
+            database store does; the others have written the bytes durably on return).
+        :raises WriteError: the bytes cannot be stored.
+        """
+
+    def get(self, digest: str) -> bytes:
+        """The bytes filed under ``digest``, hash-checked.
+
+        :raises NotFoundError: no blob with that digest.
+        :raises CorruptBlobError: the stored bytes were altered.
+        """
+
+    def has(self, digest: str) -> bool:
+        """Whether a blob is filed under ``digest`` (not whether it is intact: :meth:`get`)."""
+
+    def delete(self, digest: str) -> bool:
+        """Remove a blob; ``False`` if it was already gone."""
+
+
 def sha256_hex(data: bytes) -> str:
     """The lowercase hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
 
 
-class BlobStore:
-    """A content-addressed directory: ``<root>/ab/cdef…`` holds the bytes hashing to ``abcdef…``."""
+def require_digest(digest: str) -> str:
+    """``digest`` if it is a lowercase hex SHA-256 (it becomes a path or an object key).
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    :raises NotFoundError: anything else.
+    """
+    if len(digest) != 64 or not set(digest) <= _HEX:
+        raise NotFoundError(f"not a SHA-256 hex digest: {digest!r}", field="sha256")
+    return digest
 
-    def path(self, digest: str) -> Path:
-        """Where the blob with ``digest`` lives."""
-        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise NotFoundError(f"not a SHA-256 hex digest: {digest!r}", field="sha256")
-        return self.root / digest[:2] / digest[2:]
 
-    def put(self, data: bytes) -> str:
-        """Store ``data`` (once) and return its SHA-256.
+def checked(digest: str, data: bytes) -> bytes:
+    """``data`` read back from a store, if it still hashes to ``digest``.
 
-        :return: the hex digest under which the bytes are now durably stored.
-        :raises WriteError: the store folder or file cannot be written.
-        """
-        digest = sha256_hex(data)
-        target = self.path(digest)
-        if target.exists() and target.stat().st_size == len(data):
-            return digest
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WriteError(f"cannot create the store folder: {exc.strerror}",
-                             field=str(target.parent)) from None
-        write_atomically(target, data, durable_dir=True)
-        return digest
+    :raises CorruptBlobError: it does not.
+    """
+    actual = sha256_hex(data)
+    if actual != digest:
+        raise CorruptBlobError(f"stored PDF {digest} now hashes to {actual}", field="sha256")
+    return data
 
-    def get(self, digest: str) -> bytes:
-        """Read a blob back, checking that its bytes still hash to ``digest``.
 
-        :raises NotFoundError: no blob with that digest.
-        :raises CorruptBlobError: the stored bytes were altered.
-        """
-        try:
-            data = self.path(digest).read_bytes()
-        except FileNotFoundError:
-            raise NotFoundError(f"stored PDF {digest} is missing", field="sha256") from None
-        actual = sha256_hex(data)
-        if actual != digest:
-            raise CorruptBlobError(f"stored PDF {digest} now hashes to {actual}", field="sha256")
-        return data
-
-    def delete(self, digest: str) -> bool:
-        """Remove a blob; ``False`` if it was already gone."""
-        try:
-            self.path(digest).unlink()
-        except FileNotFoundError:
-            return False
-        return True
+def missing(digest: str) -> NotFoundError:
+    """The error for a digest no blob is filed under (the same from every store)."""
+    return NotFoundError(f"stored PDF {digest} is missing", field="sha256")

@@ -16,11 +16,13 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from pdfsign.errors import ConfigurationError
 
-__all__ = ["Database", "open_database"]
+__all__ = ["Database", "insert_once", "open_database"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: How long a SQLite writer waits for another one (signing happens inside the lock).
@@ -63,6 +65,13 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         raise ConfigurationError(f"cannot open the registry database: {exc}",
                                  field="database_url") from exc
     return Database(engine, engine.execution_options(pdfsign_write=True))
+
+
+def insert_once(connection: Connection, table: Any, row: dict[str, Any]) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING``: of two writers of the same key, the first wins and
+    the second changes nothing (on both databases)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(dialect.insert(table).values(row).on_conflict_do_nothing())
 
 
 def _make_folder(folder: Path) -> None:

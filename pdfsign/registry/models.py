@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -27,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AuditHead", "AuditRow", "Bank", "Base", "BatchKey", "File", "Renewal", "UtcDateTime",
-           "Version"]
+__all__ = ["AuditHead", "AuditRow", "Bank", "Base", "BatchKey", "File", "InstallationSecret",
+           "Renewal", "StoredBlob", "UtcDateTime", "Version"]
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -196,3 +197,28 @@ class BatchKey(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     file_id: Mapped[str] = mapped_column(String(80))
     version: Mapped[int] = mapped_column(Integer)
+
+
+class StoredBlob(Base):
+    """A PDF's bytes kept in the database itself (``blobs = "postgresql"``), by SHA-256.
+
+    Written in the transaction that adds the version, so neither can exist without the
+    other; unused by the other stores.
+    """
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InstallationSecret(Base):
+    """A secret every node of the installation must share (the web's session-signing key),
+    made once by whichever node needs it first."""
+
+    __tablename__ = "installation_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from pdfsign.config import Settings
 from pdfsign.registry import audit
+from pdfsign.registry.blob_stores import open_blobs, s3_endpoint
 from pdfsign.registry.blobs import BlobStore
 from pdfsign.registry.database import Database, open_database
 from pdfsign.registry.errors import (
@@ -76,7 +77,8 @@ class Registry:
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Registry:
         """Open (and by default migrate) the registry that ``settings`` point at."""
-        return cls(open_database(settings.url, migrate=migrate), BlobStore(settings.store_dir))
+        db = open_database(settings.url, migrate=migrate)
+        return cls(db, open_blobs(settings.blobs_url, db, s3_endpoint(settings)))
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
@@ -211,7 +213,7 @@ class Registry:
                      at: dt.datetime, reason: str, issue_count: int, content: str = "document",
                      meta: dict[str, Any] | None = None) -> VersionInfo:
         """Store the bytes, add the version, move the current pointer, log it (caller commits)."""
-        digest = self.blobs.put(pdf)
+        digest = self.blobs.put(pdf, session)
         version = Version(file_id=row.file_id, number=row.current_version + 1, content=content,
                           sha256=digest, size=len(pdf), issue_count=issue_count, created_at=at,
                           actor=actor, reason=reason, meta=meta or {})
@@ -246,7 +248,8 @@ class Registry:
             pdf = produce(VersionInfo.of(version), self.blobs.get(version.sha256))
             renewal = Renewal(file_id=file_id, version=version.number, at=at, actor=actor,
                               reason=reason, old_sha256=version.sha256, old_size=version.size,
-                              new_sha256=self.blobs.put(pdf), new_size=len(pdf))
+                              new_sha256=self.blobs.put(pdf, session),
+                              new_size=len(pdf))
             session.add(renewal)
             version.sha256, version.size = renewal.new_sha256, renewal.new_size
             session.flush()

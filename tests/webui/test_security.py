@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,14 +77,28 @@ def _https_csrf(client: FlaskClient) -> str:
     return page.split('name="csrf_token" value="')[1].split('"')[0]
 
 
-def test_the_secret_key_is_made_once_and_private(home: Path, clock: Clock) -> None:
-    create_app(Settings.load(home=home, env={}), clock=clock)
-    key_file = home / "web-secret.key"
-    first = key_file.read_bytes()
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    create_app(Settings.load(home=home, env={}), clock=clock)
-    assert key_file.read_bytes() == first
+def test_the_secret_key_is_made_once_in_the_database_for_every_node(
+        home: Path, tmp_path: Path, clock: Clock) -> None:
+    first = create_app(Settings.load(home=home, env={}), clock=clock).secret_key
+    assert isinstance(first, bytes)
     assert len(first) == 32
+    assert not (home / "web-secret.key").exists()  # nothing on the node
+    # another node: its own home, the same database
+    other = tmp_path / "node-b"
+    database = f"sqlite:///{home / 'registry.sqlite3'}"
+    second = create_app(Settings.load(home=other, env={"PDFSIGN_DATABASE_URL": database}),
+                        clock=clock).secret_key
+    assert second == first
+
+
+def test_an_older_installations_key_file_is_adopted(tmp_path: Path, clock: Clock) -> None:
+    home = tmp_path / "old"
+    home.mkdir()
+    old = bytes(range(40))
+    (home / "web-secret.key").write_bytes(old)
+    assert create_app(Settings.load(home=home, env={}), clock=clock).secret_key == old
+    (home / "web-secret.key").write_bytes(bytes(40))  # read only while the database has none
+    assert create_app(Settings.load(home=home, env={}), clock=clock).secret_key == old
 
 
 def _upload(client: FlaskClient, files: list[tuple[bytes, str]]) -> object:

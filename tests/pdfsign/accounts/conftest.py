@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from pdfsign.accounts import AccountPolicy
-from pdfsign.registry import BlobStore, Registry, open_database
+from pdfsign.registry import FolderBlobs, Registry, open_database
 
 
 @pytest.fixture
 def registry(tmp_path: Path) -> Iterator[Registry]:
     """A migrated, empty registry (no users, no banks) in ``tmp_path``."""
     reg = Registry(open_database(f"sqlite:///{tmp_path / 'registry.sqlite3'}"),
-                   BlobStore(tmp_path / "objects"))
+                   FolderBlobs(tmp_path / "objects"))
     yield reg
     reg.db.dispose()
 

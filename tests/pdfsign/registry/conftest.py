@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from registry_samples import T0
 
-from pdfsign.registry import BlobStore, Registry, open_database, set_bank
+from pdfsign.registry import FolderBlobs, Registry, open_database, set_bank
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 _db_counter = itertools.count()
@@ -75,6 +75,12 @@ def new_pg_database(server: str) -> str:
     return f"{server}/{name}"
 
 
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """An empty database on the PostgreSQL cluster."""
+    return new_pg_database(pg_server)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database URL on each backend."""
@@ -86,7 +92,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def registry(db_url: str, tmp_path: Path) -> Iterator[Registry]:
     """A migrated, empty registry with banks 0001 (open) and 0002 (agreement from 2027)."""
-    reg = Registry(open_database(db_url), BlobStore(tmp_path / "objects"))
+    reg = Registry(open_database(db_url), FolderBlobs(tmp_path / "objects"))
     set_bank(reg, code="0001", name="第一テスト銀行", start=dt.date(2026, 1, 1), actor="t", at=T0)
     set_bank(reg, code="0002", name="第二テスト銀行", start=dt.date(2027, 1, 1),
              end=dt.date(2027, 12, 31), actor="t", at=T0)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from pdfsign.errors import NotFoundError, WriteError
-from pdfsign.registry import BlobStore, CorruptBlobError
+from pdfsign.registry import CorruptBlobError, FolderBlobs
 
 
 def test_round_trip_and_dedup(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path)
+    store = FolderBlobs(tmp_path)
     digest = store.put(b"%PDF-1.7 one")
     assert digest == hashlib.sha256(b"%PDF-1.7 one").hexdigest()
     assert store.put(b"%PDF-1.7 one") == digest
@@ -22,7 +22,7 @@ def test_round_trip_and_dedup(tmp_path: Path) -> None:
 
 
 def test_tampered_bytes_are_refused(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path)
+    store = FolderBlobs(tmp_path)
     digest = store.put(b"%PDF-1.7 original")
     store.path(digest).write_bytes(b"%PDF-1.7 altered!")
     with pytest.raises(CorruptBlobError, match=f"stored PDF {digest} now hashes to"):
@@ -30,7 +30,7 @@ def test_tampered_bytes_are_refused(tmp_path: Path) -> None:
 
 
 def test_truncated_blob_is_rewritten_by_put(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path)
+    store = FolderBlobs(tmp_path)
     digest = store.put(b"%PDF-1.7 whole file")
     store.path(digest).write_bytes(b"%PDF")
     assert store.put(b"%PDF-1.7 whole file") == digest
@@ -38,7 +38,7 @@ def test_truncated_blob_is_rewritten_by_put(tmp_path: Path) -> None:
 
 
 def test_missing_and_malformed_digests(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path)
+    store = FolderBlobs(tmp_path)
     with pytest.raises(NotFoundError, match="is missing"):
         store.get("a" * 64)
     with pytest.raises(NotFoundError, match="not a SHA-256"):
@@ -50,5 +50,5 @@ def test_unwritable_store_folder_is_a_write_error(tmp_path: Path) -> None:
     blocker = tmp_path / "objects"
     blocker.write_bytes(b"a file where the store folder should be")
     with pytest.raises(WriteError, match="cannot create the store folder") as caught:
-        BlobStore(blocker).put(b"%PDF-1.7 x")
+        FolderBlobs(blocker).put(b"%PDF-1.7 x")
     assert str(caught.value.field).startswith(str(blocker))

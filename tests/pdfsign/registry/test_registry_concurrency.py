@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from registry_samples import T0, certificate, producer
 
-from pdfsign.registry import BlobStore, FileInfo, Registry, open_database
+from pdfsign.registry import FileInfo, FolderBlobs, Registry, open_database
 
 N = 20
 #: Forked children start with everything imported, so 20 of them start in milliseconds.
@@ -28,7 +28,7 @@ _FORK = multiprocessing.get_context("fork")
 def _reissue_in_child(url: str, store: str, file_id: str, mode: str, marker: str) -> None:
     """A separate process re-issuing ``file_id``: ``once``, in a ``loop`` until killed, or
     ``hang`` inside the producer (bytes stored, version not committed) after writing ``marker``."""
-    registry = Registry(open_database(url, migrate=False), BlobStore(Path(store)))
+    registry = Registry(open_database(url, migrate=False), FolderBlobs(Path(store)))
 
     def produce(file: FileInfo, count: int) -> bytes:
         pdf = f"%PDF-1.7\n% {file_id} count {count} {time.monotonic_ns()}\n".encode() * 200

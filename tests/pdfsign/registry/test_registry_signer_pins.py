@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from pdfsign.errors import SignerLockedError, WrongPinError
 from pdfsign.keys import RegistryGuard, lock_signer, signer_status
 from pdfsign.keys.tables import SignerPin
-from pdfsign.registry import BlobStore, Registry, open_database
+from pdfsign.registry import FolderBlobs, Registry, open_database
 from pdfsign.registry.models import AuditRow
 from pdfsign.signing import SignerRef
 
@@ -34,7 +34,7 @@ def test_racing_wrong_pins_are_counted_exactly_to_the_limit(registry: Registry,
     barrier, told = threading.Barrier(8), []
 
     def racer() -> None:
-        own = Registry(open_database(url, migrate=False), BlobStore(tmp_path / "objects"))
+        own = Registry(open_database(url, migrate=False), FolderBlobs(tmp_path / "objects"))
         guard = RegistryGuard(own, actor="racer", at=dt.datetime.now(dt.UTC), limit=5)
         with own.reading():
             barrier.wait(timeout=30)
