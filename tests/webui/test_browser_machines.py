@@ -500,10 +500,11 @@ def test_the_watch_sees_console_errors_and_requests_leaving_this_machine(
     tab.context.route("http://elsewhere.invalid/**",
                       lambda route: route.fulfill(body="elsewhere", content_type="text/plain"))
     tab.page.goto("/login")
+    tab.page.wait_for_load_state("networkidle")  # the font too: leaving would abort its load
     tab.page.evaluate("console.error('on purpose')")
     tab.page.goto("http://elsewhere.invalid/")
     tab.context.close()
     problems = watch.problems()
     assert [line for line in problems if "on purpose" in line], problems
     assert "off-host request: http://elsewhere.invalid/" in problems
-    assert len(problems) == 2, problems  # the favicon and nothing else let through
+    assert len(problems) == 2, problems  # these two and nothing else
