@@ -40,12 +40,15 @@ PHASES: dict[str, tuple[tuple[str, str], ...]] = {
         ("validation/pdf_embedded.py", "compute_integrity_info"),),
     "signature: AdES validation (basic / with time / LTA)": (
         ("validation/ades.py", "ades_basic_validation"),
-        ("validation/ades.py", "ades_with_time_validation"),
-        ("validation/ades.py", "ades_lta_validation")),
-    "time-stamps: ades_timestamp_validation, called by verify": (
-        ("validation/ades.py", "ades_timestamp_validation", "verify/"),),
-    "time-stamps: ades_timestamp_validation, called by pyHanko": (
-        ("validation/ades.py", "ades_timestamp_validation", "pyhanko/"),),
+        ("validation/ades.py", "ades_with_time_validation", "verify/signatures.py"),
+        ("validation/ades.py", "ades_lta_validation"),
+        ("verify/lta.py", "lta_validation")),
+    # verify.timestamps awaits it through verify.fetching.online_or_local, its profiled caller
+    "time-stamps: ades_timestamp_validation, by verify.timestamps": (
+        ("validation/ades.py", "ades_timestamp_validation", "verify/fetching.py"),),
+    "time-stamps: ades_timestamp_validation, again in the B-LTA validation": (
+        ("validation/ades.py", "ades_timestamp_validation", "pyhanko/"),
+        ("validation/ades.py", "ades_timestamp_validation", "verify/lta.py")),
     "matrix: certificate validity per reference time": (("verify/evidence.py", "validity_at"),),
 }
 

@@ -27,6 +27,7 @@ from pyhanko.sign.validation.policy_decl import PdfSignatureValidationSpec
 from verify.contents import preload_signature_dictionaries
 from verify.coverage import coverage_problem, with_coverage
 from verify.evidence import Evidence, read_evidence
+from verify.lta import PassedTimestamps
 from verify.report import (
     CellStatus,
     DocumentReport,
@@ -193,8 +194,10 @@ def _specs(settings: TrustSettings, evidence: Evidence) -> tuple[
     spec = pdf_validation_spec(settings, embedded_crls=evidence.dss_crls,
                                embedded_ocsps=evidence.dss_ocsps,
                                embedded_certs=evidence.dss_certs,
-                               fetcher_backend=evidence.fetcher_backend)
-    return spec, archival_validation_spec(settings, fetcher_backend=evidence.fetcher_backend)
+                               fetcher_backend=evidence.fetcher_backend,
+                               signature_validator=evidence.signatures)
+    return spec, archival_validation_spec(settings, fetcher_backend=evidence.fetcher_backend,
+                                          signature_validator=evidence.signatures)
 
 
 async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature], *,
@@ -207,9 +210,10 @@ async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature]
     local, local_archival = _specs(dataclasses.replace(settings, offline=True), evidence)
     per_signature, doc_inputs = _timestamp_inputs(sigs)
     refs = _reference_times(at, per_signature, doc_inputs)
+    passed = PassedTimestamps()
     judged = {item.id: await check_timestamp(
         item, spec=spec.signature_validation_spec, evidence=evidence, at=at,
-        reference_times=refs, local_spec=local.signature_validation_spec)
+        reference_times=refs, local_spec=local.signature_validation_spec, passed=passed)
         for item in [*doc_inputs, *(t for ts in per_signature.values() for t in ts)]}
     for t in doc_inputs:  # an archive timestamp's coverage, as a signature's below
         assert t.embedded is not None
@@ -224,7 +228,8 @@ async def _verify_signed(reader: PdfFileReader, sigs: list[EmbeddedPdfSignature]
     by_id = {t.id: t for t in all_findings}
     ctx = SignatureContext(spec, archival, local, local_archival, evidence, at, refs,
                            reader.xrefs.total_revisions - 1,
-                           newest_archive=doc_findings[-1] if doc_findings else None)
+                           newest_archive=doc_findings[-1] if doc_findings else None,
+                           passed=passed)
     signatures = []
     for n, emb in enumerate(regular, start=1):
         own = [by_id[t.id] for t in per_signature[f"sig{n}"]]

@@ -17,6 +17,7 @@ from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.policy_decl import LocalKnowledge
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
     ExpiredError,
@@ -32,7 +33,8 @@ from pyhanko_certvalidator.path import ValidationPath
 from verify.fetching import DocumentFetcherBackend, online_or_local
 from verify.report import CellStatus, CertSummary, RevocationSummary, ServiceFailure
 from verify.revocation_cache import RevocationCache
-from verify.trust import TrustSettings
+from verify.signature_memo import MemoSignatureValidator
+from verify.trust import TrustSettings, local_knowledge
 
 __all__ = ["Evidence", "cert_summary", "chain_of", "read_evidence", "revocation_of", "validity_at"]
 
@@ -55,11 +57,19 @@ class Evidence:
     #: column share the paths and revocation checks they have in common (a CA, its CRL).
     contexts: dict[tuple[datetime, bool], ValidationContext] = field(
         default_factory=dict, repr=False, compare=False)
+    #: The document's signature checks, each made once (:mod:`verify.signature_memo`).
+    signatures: MemoSignatureValidator = field(
+        default_factory=MemoSignatureValidator, repr=False, compare=False)
 
     @property
     def has_dss_revinfo(self) -> bool:
         """Whether the DSS holds any CRL or OCSP response (needed for B-LT)."""
         return bool(self.dss_crls or self.dss_ocsps)
+
+    @property
+    def dss_knowledge(self) -> LocalKnowledge:
+        """The DSS's CRLs, OCSP responses and certificates as pyHanko's validations take them."""
+        return local_knowledge(self.dss_crls, self.dss_ocsps, self.dss_certs)
 
     @property
     def online(self) -> DocumentFetcherBackend | None:
@@ -120,7 +130,7 @@ def _context(evidence: Evidence, extra_certs: list[x509.Certificate],
             crls=[*settings.crls, *evidence.dss_crls],
             ocsps=[*settings.ocsps, *evidence.dss_ocsps], moment=at, allow_fetching=fetching,
             retroactive_revinfo=True, revocation_mode="hard-fail",
-            fetcher_backend=evidence.fetcher_backend)
+            fetcher_backend=evidence.fetcher_backend, signature_validator=evidence.signatures)
         evidence.contexts[(at, fetching)] = context
     context.certificate_registry.register_multiple(extra_certs)  # type: ignore[no-untyped-call]
     return context

@@ -32,7 +32,6 @@ from pyhanko.sign.diff_analysis import ModificationLevel, SuspiciousModification
 from pyhanko.sign.validation.ades import (
     AdESBasicValidationResult,
     ades_basic_validation,
-    ades_lta_validation,
     ades_with_time_validation,
 )
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -42,6 +41,7 @@ from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from verify.evidence import Evidence, chain_of, revocation_of, validity_at
 from verify.fetching import Outcome, ades_final, online_or_local, unobtainable_reason
+from verify.lta import PassedTimestamps, lta_validation
 from verify.poe import stale_revocation
 from verify.report import (
     CellStatus,
@@ -106,6 +106,8 @@ class SignatureContext:
     last_revision: int
     #: The file's newest document (archive) time-stamp, already judged.
     newest_archive: TimestampFinding | None = None
+    #: The time-stamp validations that passed, for the B-LTA validation to take.
+    passed: PassedTimestamps = dataclasses.field(default_factory=PassedTimestamps)
 
 
 def _changes(embedded: EmbeddedPdfSignature, last_revision: int) -> Change:
@@ -130,10 +132,12 @@ def _allowed(change: Change, embedded: EmbeddedPdfSignature) -> bool:
 
 async def _ades_run(embedded: EmbeddedPdfSignature, spec: PdfSignatureValidationSpec,
                     archival_spec: PdfSignatureValidationSpec, at: datetime, *,
-                    with_time: bool, lta: bool) -> AdESBasicValidationResult[Any]:
+                    with_time: bool, lta: bool, evidence: Evidence,
+                    passed: PassedTimestamps | None = None) -> AdESBasicValidationResult[Any]:
     timing = ValidationTimingInfo(at, at, point_in_time_validation=False)
     if lta:
-        return await ades_lta_validation(embedded, archival_spec, timing_info=timing)
+        return await lta_validation(embedded, archival_spec, timing,
+                                    passed or PassedTimestamps(), dss=evidence.dss_knowledge)
     sig_spec = spec.signature_validation_spec
     if with_time:
         return await ades_with_time_validation(
@@ -147,12 +151,13 @@ async def _ades_run(embedded: EmbeddedPdfSignature, spec: PdfSignatureValidation
 async def _ades(embedded: EmbeddedPdfSignature, ctx: SignatureContext, *, with_time: bool,
                 lta: bool) -> Outcome[AdESBasicValidationResult[Any]]:
     """Step 3, online first; without fetching when a service was down and the online run
-    reached no final answer (see :mod:`verify.fetching`)."""
+    reached no final answer (see :mod:`verify.fetching`).  Only the first run takes the
+    time-stamp validations that passed: they were made with its settings."""
     return await online_or_local(
-        lambda: _ades_run(embedded, ctx.spec, ctx.archival_spec, ctx.at,
-                          with_time=with_time, lta=lta),
+        lambda: _ades_run(embedded, ctx.spec, ctx.archival_spec, ctx.at, with_time=with_time,
+                          lta=lta, evidence=ctx.evidence, passed=ctx.passed),
         lambda: _ades_run(embedded, ctx.local_spec, ctx.local_archival_spec, ctx.at,
-                          with_time=with_time, lta=lta),
+                          with_time=with_time, lta=lta, evidence=ctx.evidence),
         backend=ctx.evidence.online, final=ades_final)
 
 

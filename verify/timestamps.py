@@ -20,6 +20,7 @@ from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from verify.evidence import Evidence, chain_of, revocation_of, validity_at
 from verify.fetching import Outcome, ades_final, online_or_local, unobtainable_reason
+from verify.lta import PassedTimestamps
 from verify.report import (
     CellStatus,
     ReferenceTime,
@@ -150,17 +151,23 @@ async def _validation(item: TimestampInput, spec: SignatureValidationSpec,
 async def check_timestamp(item: TimestampInput, *, spec: SignatureValidationSpec,
                           evidence: Evidence, at: datetime,
                           reference_times: tuple[ReferenceTime, ...],
-                          local_spec: SignatureValidationSpec | None = None) -> TimestampFinding:
+                          local_spec: SignatureValidationSpec | None = None,
+                          passed: PassedTimestamps | None = None) -> TimestampFinding:
     """Validate one timestamp at ``at`` and at every reference time.
 
     :param item: the token and the imprint it must carry.
     :param at: the validation time (now or ``--at``).
     :param local_spec: ``spec`` without fetching, used when a fetch failed and the online
         run reached no final answer (see :mod:`verify.fetching`).
+    :param passed: where a validation that passed is kept for the B-LTA validation
+        (:mod:`verify.lta`), which would otherwise repeat it.
     :return: the finding; ``intact`` is false when the imprint or the token's signature fails.
     """
     outcome = await _validation(item, spec, local_spec or spec, evidence=evidence, at=at)
     result = outcome.result
+    if passed is not None and result.ades_subindic is AdESPassed.OK:
+        passed.record(item.token, passed.expected_imprint(item.token, item.expected_imprint),
+                      outcome)
     indication, subindication = indication_of(result)
     reason = _reason(result, indication, subindication)
     intact = result.ades_subindic not in _INTEGRITY_FAILURES

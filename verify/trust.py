@@ -31,11 +31,12 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
+from pyhanko_certvalidator.sig_validate import DEFAULT_SIGNATURE_VALIDATOR, SignatureValidator
 
 from verify.errors import TrustInputError
 
 __all__ = ["TrustSettings", "archival_validation_spec", "load_trust_settings",
-           "pdf_validation_spec"]
+           "local_knowledge", "pdf_validation_spec"]
 
 T = TypeVar("T")
 
@@ -117,7 +118,8 @@ def pdf_validation_spec(settings: TrustSettings, *,
                         embedded_crls: Iterable[crl.CertificateList] = (),
                         embedded_ocsps: Iterable[ocsp.OCSPResponse] = (),
                         embedded_certs: Iterable[x509.Certificate] = (),
-                        fetcher_backend: FetcherBackend | None = None
+                        fetcher_backend: FetcherBackend | None = None,
+                        signature_validator: SignatureValidator | None = None,
                         ) -> PdfSignatureValidationSpec:
     """The pyHanko AdES validation settings: revocation data required, diff analysis on.
 
@@ -128,6 +130,8 @@ def pdf_validation_spec(settings: TrustSettings, *,
         they are evidence to check, not trust (their signatures are verified like any other).
     :param fetcher_backend: where online fetches go (one per document, see
         :mod:`verify.fetching`); ``None`` lets pyHanko open its own per operation.
+    :param signature_validator: how certificate, CRL and OCSP signatures are checked (one
+        per document, see :mod:`verify.signature_memo`); ``None`` for pyhanko-certvalidator's.
     """
     online = (RevinfoOnlineFetchingRule.LOCAL_ONLY if settings.offline
               else RevinfoOnlineFetchingRule.NO_HISTORICAL_FETCH)
@@ -138,24 +142,31 @@ def pdf_validation_spec(settings: TrustSettings, *,
         revinfo_policy=CertRevTrustPolicy(
             REQUIRE_REVINFO, freshness=None,
             freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION),
+        signature_validator=signature_validator or DEFAULT_SIGNATURE_VALIDATOR,
     )
     spec = SignatureValidationSpec(
         cert_validation_policy=policy,
         revinfo_gathering_policy=RevocationInfoGatheringSpec(
             online_fetching_rule=online, certificate_fetching_rule=cert_fetching,
             fetcher_backend=None if settings.offline else fetcher_backend),
-        local_knowledge=LocalKnowledge(
-            known_crls=[CRLContainer(c) for c in [*settings.crls, *embedded_crls]],
-            known_ocsps=[c for o in [*settings.ocsps, *embedded_ocsps]
-                         for c in OCSPContainer.load_multi(o)],
-            known_certs=list(embedded_certs)),
+        local_knowledge=local_knowledge([*settings.crls, *embedded_crls],
+                                        [*settings.ocsps, *embedded_ocsps], embedded_certs),
     )
     return PdfSignatureValidationSpec(signature_validation_spec=spec,
                                       diff_policy=DEFAULT_DIFF_POLICY)
 
 
+def local_knowledge(crls: Iterable[crl.CertificateList], ocsps: Iterable[ocsp.OCSPResponse],
+                    certs: Iterable[x509.Certificate]) -> LocalKnowledge:
+    """Revocation data and certificates as pyHanko's validations take them."""
+    return LocalKnowledge(known_crls=[CRLContainer(c) for c in crls],
+                          known_ocsps=[c for o in ocsps for c in OCSPContainer.load_multi(o)],
+                          known_certs=list(certs))
+
+
 def archival_validation_spec(settings: TrustSettings, *,
-                             fetcher_backend: FetcherBackend | None = None
+                             fetcher_backend: FetcherBackend | None = None,
+                             signature_validator: SignatureValidator | None = None,
                              ) -> PdfSignatureValidationSpec:
     """The settings for pyHanko's B-LTA validation (``ades_lta_validation``).
 
@@ -166,5 +177,6 @@ def archival_validation_spec(settings: TrustSettings, *,
     per signature; what changed after signing is judged once, with the default diff policy,
     by :mod:`verify.signatures`.
     """
-    spec = pdf_validation_spec(settings, fetcher_backend=fetcher_backend)
+    spec = pdf_validation_spec(settings, fetcher_backend=fetcher_backend,
+                               signature_validator=signature_validator)
     return dataclasses.replace(spec, diff_policy=None)

@@ -57,7 +57,10 @@ def test_every_phase_is_found_in_a_profile_of_verify_pdf(es_a: bytes, tmp_path: 
     profile.disable()
     phases = phase_times(pstats.Stats(profile), 1)
     assert set(phases) == set(PHASES)
-    assert not {name for name, ms in phases.items() if ms <= 0}
+    again = "time-stamps: ades_timestamp_validation, again in the B-LTA validation"
+    assert not {name for name, ms in phases.items() if ms <= 0 and name != again}
+    # verify.lta takes both time-stamps' validations instead of repeating them (issue 18)
+    assert phases[again] == 0
     # /Contents is decoded by verify.contents; pyHanko's tokenizer reads only short strings
     assert phases["read: hex strings (/Contents tokenizer)"] < \
         phases["read: xref and trailer (PdfFileReader)"]
