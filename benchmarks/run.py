@@ -104,6 +104,10 @@ class _Runner:
         self._module("issuing").measure_issue_batch(
             self.bench, self.results, count=self.plan.batch_rows, at=self.clock())
 
+    def issuing_scaleout(self) -> None:
+        self._module("scaleout").measure_issue_scaleout(
+            self.bench, self.results, count=self.plan.batch_rows, at=self.clock())
+
     def issuing(self) -> None:
         self._module("issuing").measure_issuing(
             self.bench, self.results, count=self.plan.issue_documents, at=self.clock(),
@@ -188,6 +192,8 @@ class _Runner:
             _Group("signing", ("sign_es_t_ms", "sign_es_a_ms", "sign_es_a_hsm_ms",
                                "es_a_size_kb", "renew_ms"), self.signing),
             _Group("issuing batch", ("issue_docs_per_s",), self.issuing_batch),
+            _Group("issuing, 2 workers on PostgreSQL + S3",
+                   ("issue_docs_per_s_2_workers_pg_s3",), self.issuing_scaleout),
             _Group("issuing memory", ("issue_rss_growth_mb",), self.issuing),
             _Group("issuing, pyHanko CLI baseline", ("issue_speedup_vs_cli",), self.issuing_cli),
             _Group("verify one", ("verify_es_a_ms",), self.verify_one),
@@ -223,6 +229,8 @@ def _ratios(results: Results) -> None:
     """The speed-ups against the baselines measured in the same run."""
     for key, ours, theirs in (
             ("issue_speedup_vs_cli", "issue_docs_per_s", "issue_cli_docs_per_s"),
+            ("issue_pg_s3_vs_embedded", "issue_docs_per_s_2_workers_pg_s3",
+             "issue_docs_per_s"),
             ("issue_speedup_vs_parallel_cli", "issue_docs_per_s", "issue_cli_parallel_docs_per_s"),
             ("verify_speedup_vs_cli", "verify_files_per_s", "verify_cli_files_per_s"),
             ("verify_speedup_vs_parallel_cli", "verify_files_per_s",

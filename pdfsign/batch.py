@@ -28,8 +28,8 @@ from pdfsign.documents.fields import Field, ListOf, Nested, value_from_text
 from pdfsign.documents.parsing import decode_json
 from pdfsign.errors import InputError, describe
 
-__all__ = ["RESULT_COLUMNS", "BatchRow", "BatchSummary", "RowResult", "read_rows", "results_csv",
-           "results_jsonl", "run_batch"]
+__all__ = ["RESULT_COLUMNS", "BatchRow", "BatchSummary", "RowResult", "issue_row", "parse_rows",
+           "read_rows", "results_csv", "results_jsonl", "run_batch"]
 
 _log = logging.getLogger(__name__)
 #: The results file's columns (CSV header; the JSONL lines carry the same names, blanks left out).
@@ -100,14 +100,27 @@ def read_rows(path: Path) -> list[BatchRow]:
     if suffix not in (".jsonl", ".csv"):
         raise InputError("batch files are .jsonl or .csv", field=str(path))
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", field=str(path)) from exc
+    return parse_rows(data, fmt=suffix[1:], field=str(path))
+
+
+def parse_rows(data: bytes, *, fmt: str, field: str) -> list[BatchRow]:
+    """The rows of a batch file's bytes (``fmt``: ``jsonl`` or ``csv``), as :func:`read_rows`.
+
+    For a file kept in the database (a batch on the work queue, :mod:`pdfsign.batch_queue`).
+
+    :param field: what an error names (the file).
+    :raises InputError: not UTF-8 text.
+    """
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = exc.object[:exc.start].count(b"\n") + 1
         raise InputError(f"line {line}: not UTF-8 text ({exc.reason} at byte {exc.start})",
-                         field=str(path)) from None
-    raw = _jsonl(text) if suffix == ".jsonl" else _csv(text)
+                         field=field) from None
+    raw = _jsonl(text) if fmt == "jsonl" else _csv(text)
     return [_row(line, value) for line, value in raw]
 
 
@@ -175,12 +188,21 @@ def _start_worker(settings: Settings, clock: Callable[[], datetime]) -> None:
 def _issue_row(row: BatchRow) -> RowResult:
     """Issue one row in a worker; every failure becomes a ``failed`` result, never a crash."""
     assert _worker is not None
-    assert row.data is not None
     issuer, clock = _worker
+    return issue_row(issuer, row, at=clock())
+
+
+def issue_row(issuer: issuing.Issuer, row: BatchRow, *, at: datetime) -> RowResult:
+    """Issue one readable row under its idempotency key, or find it issued already.
+
+    The row's boundary: every failure becomes a ``failed`` result, never a crash.  Shared by
+    the local worker pool and the work queue's workers (:mod:`pdfsign.batch_queue`).
+    """
+    assert row.data is not None
     try:
         if (done := issuer.registry.find_key(row.key)) is not None:
             return RowResult(row.line, "skipped", row.key, done.file_id, done.number, done.sha256)
-        version = issuing.issue(issuer, row.data, at=clock(), idempotency_key=row.key)
+        version = issuing.issue(issuer, row.data, at=at, idempotency_key=row.key)
     except Exception as exc:  # a row's boundary: report it, go on with the others
         problem = describe(exc)
         if problem is None:

@@ -1,5 +1,9 @@
 """Batch jobs: a batch file issued by a detached process, its progress kept in the registry.
 
+On PostgreSQL a job is instead kept whole in the database and its rows run as chunks on
+the work queue (:mod:`pdfsign.batch_queue`), taken by ``pdfsign worker`` processes on any
+machine; what follows is the embedded default's local process.
+
 A front end (the web UI) :meth:`~BatchJobs.submit`\\ s the uploaded bytes — kept as
 ``<home>/batches/<job id>/rows.<csv|jsonl>`` — and the job's process starts at once:
 ``pdfsign issue --job ID --pin-file -`` in a session of its own, so that neither a finished
@@ -25,7 +29,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -34,7 +38,8 @@ from sqlalchemy.orm import Session
 
 from pdfsign.atomic import write_atomically
 from pdfsign.batch import BatchRow, RowResult, read_rows
-from pdfsign.batch_process import LOG, held_lock, is_locked, locked_log, spawn
+from pdfsign.batch_process import LOG, held_lock, is_locked, locked_log, running_error, spawn
+from pdfsign.batch_queue import live_jobs, resume_queued, submit_queued
 from pdfsign.batch_tables import BatchJobRecord, BatchRowRecord
 from pdfsign.config import Settings
 from pdfsign.errors import (
@@ -47,6 +52,7 @@ from pdfsign.errors import (
 )
 from pdfsign.keys import open_signer
 from pdfsign.registry import Registry
+from pdfsign.workqueue import uses_queue
 
 __all__ = ["FORMATS", "BatchJob", "BatchJobs", "JobRun"]
 
@@ -56,7 +62,8 @@ _JOB_ID = re.compile(r"[0-9a-f]{16}")
 _DONE = ("issued", "skipped")
 #: The :class:`BatchJob` fields that are :class:`BatchJobRecord` columns.
 _STORED = ("job_id", "filename", "format", "sha256", "rows", "created_by", "created_at", "state",
-           "started_by", "runs", "pid", "started_at", "finished_at", "error", "reason")
+           "started_by", "runs", "pid", "started_at", "finished_at", "error", "reason",
+           "signer")
 #: How the job process is started: this interpreter, the ``pdfsign`` command line.
 
 
@@ -87,6 +94,9 @@ class BatchJob:
     alive: bool
     #: Earlier jobs of the same file (same SHA-256), newest first.
     earlier: tuple[str, ...] = ()
+    #: The signer whose workers issue it, for a job on the work queue (PostgreSQL); ``None``
+    #: for a job of a local process (the embedded default).
+    signer: str | None = None
 
     @property
     def finished_rows(self) -> int:
@@ -144,6 +154,10 @@ class BatchJobs:
             raise InputError("バッチファイルは .csv か .jsonl です / batch files are .jsonl or "
                              ".csv", field="file")
         job_id = secrets.token_hex(8)
+        if uses_queue(self.settings):  # PostgreSQL: the file in the database, chunks queued
+            submit_queued(self.registry, self.settings, job_id=job_id, filename=filename,
+                          fmt=fmt, data=data, actor=actor, at=at)
+            return self.get(job_id)
         folder = self._folder(job_id)
         rows = _keep(folder / f"rows.{fmt}", data)
         with locked_log(folder) as log:  # locked before the row exists: never seen dead
@@ -167,11 +181,19 @@ class BatchJobs:
         :raises NotFoundError: no such job.
         :raises ConfigurationError: the process cannot be started.
         """
-        self._check_pin(pin, actor=actor, at=at)
         folder = self._folder(job_id)
         with self.registry.reading() as session:  # a finished job says so, even as it exits
-            if _record(session, job_id).state == "done":
-                raise _finished()
+            record = _record(session, job_id)
+            # a queued job's own signer, whatever this node's is
+            state, signer = record.state, record.signer
+        self._check_pin(pin, actor=actor, at=at, signer=signer)
+        if state == "done":
+            raise _finished()
+        if signer is not None:
+            if self.get(job_id).alive:
+                raise running_error()
+            resume_queued(self.registry, self.settings, job_id, actor=actor, at=at)
+            return self.get(job_id)
         with locked_log(folder) as log:
             with self.registry.writing() as session:
                 row = _record(session, job_id)
@@ -184,13 +206,15 @@ class BatchJobs:
                          log=log)
         return self.get(job_id)
 
-    def _check_pin(self, pin: str, *, actor: str, at: dt.datetime) -> None:
-        """Open the configured signer with ``pin`` through its lock, and close it again.
+    def _check_pin(self, pin: str, *, actor: str, at: dt.datetime,
+                   signer: str | None = None) -> None:
+        """Open the configured signer (or ``signer``) with ``pin`` through its lock, and close it.
 
         :raises PermissionDenied: the PIN is wrong, or the signer locked (exit code 6).
         :raises SignerCertificateError: its certificate may not sign now.
         """
-        open_signer(self.settings, self.registry, pin=pin, actor=actor, at=at).close()
+        settings = replace(self.settings, signer=signer) if signer else self.settings
+        open_signer(settings, self.registry, pin=pin, actor=actor, at=at).close()
 
     def _launch(self, job_id: str, *, run: int, pin: str, workers: int, actor: str,
                 at: dt.datetime, log: IO[bytes]) -> None:
@@ -216,7 +240,8 @@ class BatchJobs:
                        BatchJobRecord.created_at < row.created_at)
                 .order_by(BatchJobRecord.created_at.desc())).all()
             counts = _counts(session, [job_id])
-            return self._view(row, counts.get(job_id, {}), tuple(earlier))
+            return self._view(row, counts.get(job_id, {}), _queued_alive(session, [row]),
+                              tuple(earlier))
 
     def recent(self, *, limit: int = 50) -> list[BatchJob]:
         """The newest ``limit`` jobs, newest first."""
@@ -225,7 +250,8 @@ class BatchJobs:
                                    .order_by(BatchJobRecord.created_at.desc())
                                    .limit(limit)).all()
             counts = _counts(session, [r.job_id for r in rows])
-            return [self._view(row, counts.get(row.job_id, {})) for row in rows]
+            alive = _queued_alive(session, rows)
+            return [self._view(row, counts.get(row.job_id, {}), alive) for row in rows]
 
     def results(self, job_id: str, *, status: str | None = None,
                 limit: int | None = None) -> list[RowResult]:
@@ -317,9 +343,11 @@ class BatchJobs:
                              f"unexpected {type(failure).__name__} (see {LOG})")
                 row.reason = problem.reason if problem else "unexpected"
 
-    def _view(self, row: BatchJobRecord, counts: dict[str, int],
+    def _view(self, row: BatchJobRecord, counts: dict[str, int], queued_alive: set[str],
               earlier: tuple[str, ...] = ()) -> BatchJob:
-        alive = is_locked(self.folder / row.job_id)
+        """The job as shown; alive: a chunk on the queue, or the local process's lock."""
+        alive = (row.job_id in queued_alive if row.signer is not None
+                 else is_locked(self.folder / row.job_id))
         return BatchJob(**{name: getattr(row, name) for name in _STORED},
                         issued=counts.get("issued", 0), skipped=counts.get("skipped", 0),
                         failed=counts.get("failed", 0), alive=alive, earlier=earlier)
@@ -358,6 +386,12 @@ def _record(session: Session, job_id: str) -> BatchJobRecord:
     if row is None:
         raise NotFoundError(f"no batch job {job_id!r}", field="job")
     return row
+
+
+def _queued_alive(session: Session, rows: Sequence[BatchJobRecord]) -> set[str]:
+    """Which of the queued jobs among ``rows`` have a chunk waiting or running."""
+    queued = [row.job_id for row in rows if row.signer is not None]
+    return live_jobs(session, queued) if queued else set()
 
 
 def _counts(session: Session, job_ids: Sequence[str]) -> dict[str, dict[str, int]]:

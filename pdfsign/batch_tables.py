@@ -3,6 +3,8 @@
 A *batch job* is one uploaded batch file and the detached process that issues its rows
 (:mod:`pdfsign.batch_jobs`); *batch_job_rows* holds each row's result as soon as the
 process has it, so the progress and the results outlive the web server and the process.
+On PostgreSQL (the work queue, :mod:`pdfsign.batch_queue`) the uploaded file itself is kept
+in *batch_job_files*, so that any worker on any machine reads it: no node keeps a batch.
 The signing PIN has no column: it is never stored.
 """
 
@@ -10,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pdfsign.registry.models import Base, UtcDateTime
 
-__all__ = ["BatchJobRecord", "BatchRowRecord"]
+__all__ = ["BatchFileRecord", "BatchJobRecord", "BatchRowRecord"]
 
 
 class BatchJobRecord(Base):
@@ -48,6 +50,9 @@ class BatchJobRecord(Base):
     #: Why the job as a whole failed (``describe``'s message and reason token).
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    #: The signer whose workers issue it, for a job on the work queue (``None``: a local
+    #: process, the embedded default).
+    signer: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     __table_args__ = (Index("ix_batch_jobs_created_at", "created_at"),
                       Index("ix_batch_jobs_sha256", "sha256"))
@@ -69,3 +74,14 @@ class BatchRowRecord(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    #: Which worker process produced it (``host:pid``), for a job on the work queue.
+    worker: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class BatchFileRecord(Base):
+    """A queued job's uploaded file, as uploaded (its SHA-256 is the job's ``sha256``)."""
+
+    __tablename__ = "batch_job_files"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("batch_jobs.job_id"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

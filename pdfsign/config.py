@@ -243,9 +243,10 @@ class Settings:
         return replace(settings, **typed)
 
 
-def check_blobs_url(url: str) -> None:
+def check_blobs_url(url: str, *, field: str = "blobs") -> None:
     """Refuse a ``blobs`` value that names no store, at load rather than at first write.
 
+    :param field: what the error names (``--to`` for ``migrate-store``).
     :raises ConfigurationError: not ``file:///PATH``, ``postgresql`` or ``s3://BUCKET[/PREFIX]``.
     """
     parts = urlsplit(url)
@@ -256,7 +257,7 @@ def check_blobs_url(url: str) -> None:
                 and not parts.fragment)):
         return
     raise ConfigurationError(f"must be file:///PATH, postgresql or s3://BUCKET/PREFIX, not "
-                             f"{url!r}", field="blobs")
+                             f"{url!r}", field=field)
 
 
 def _read_toml(path: Path) -> dict[str, object]:

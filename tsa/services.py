@@ -39,7 +39,8 @@ class PkiServices:
 
     @classmethod
     def from_pki(cls, pki: Pki, *, state_dir: Path | None,
-                 tsa_serials: SerialSource | None = None) -> PkiServices:
+                 tsa_serials: SerialSource | None = None,
+                 crl_numbers: SerialSource | None = None) -> PkiServices:
         """Load the services of ``pki``.
 
         :param state_dir: where TSA serials and CRL numbers persist across restarts
@@ -47,6 +48,8 @@ class PkiServices:
             would reuse serials).
         :param tsa_serials: where the TSA's serials come from instead of ``state_dir``
             (a database sequence shared by several machines).
+        :param crl_numbers: where both CAs' CRL numbers come from instead of their
+            ``state_dir`` files (likewise; one increasing source serves both CAs).
         :raises PkiError: when a key or certificate of the folder is missing or unusable.
         """
         def counter(name: str, block_size: int) -> SerialSource:
@@ -60,7 +63,7 @@ class PkiServices:
                 name: CrlIssuer(certificate=pki.certificate(name),
                                 private_key=pki.private_key(name),
                                 revocations=[r for r in pki.revocations if r.issuer == name],
-                                numbers=counter(f"crl-{name}", 1))
+                                numbers=crl_numbers or counter(f"crl-{name}", 1))
                 for name in CRL_NAMES
             }
             ocsp_responder = OcspResponder(

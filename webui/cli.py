@@ -12,6 +12,7 @@ from flask import Flask
 from pdfsign.config import Settings
 from pdfsign.notify import SmtpUrl, envelope_sender, run_sender
 from pdfsign.notify.webhooks import run_webhook_sender
+from pdfsign.workqueue import uses_queue
 from webui import create_app
 from webui.serving import create_server
 
@@ -34,7 +35,7 @@ def web() -> None:
               help="Data directory (default: PDFSIGN_HOME or ~/.local/share/pdfsign).")
 def serve(host: str, port: int, threads: int, home: Path | None) -> None:
     """Serve the web UI until interrupted, delivering webhooks, and with ``smtp_url`` set, the
-    notification e-mail too."""
+    notification e-mail too (on PostgreSQL, ``pdfsign worker`` delivers them instead)."""
     settings = Settings.load(home=home)
     app = create_app(settings)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -43,8 +44,12 @@ def serve(host: str, port: int, threads: int, home: Path | None) -> None:
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     click.echo(f"pdfsign web UI at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     stop = threading.Event()
-    senders = [thread for thread in (_mail_sender(app, settings, stop),
-                                     _webhook_sender(app, stop)) if thread is not None]
+    if uses_queue(settings):  # PostgreSQL: the workers send, as periodic queue jobs
+        _log.info("the outbox is sent by pdfsign worker (the work queue)")
+        senders = []
+    else:
+        senders = [thread for thread in (_mail_sender(app, settings, stop),
+                                         _webhook_sender(app, stop)) if thread is not None]
     try:
         create_server(app, host=host, port=port, threads=threads).run()
     finally:

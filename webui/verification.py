@@ -34,7 +34,7 @@ _PDF_HEADER_WITHIN = 1024  # ISO 32000-2 §7.5.2: readers accept the header this
 
 
 def _store() -> ReportStore:
-    return ReportStore(web().settings.home / "web-reports")
+    return ReportStore(web().registry)
 
 
 def _lang() -> Lang:

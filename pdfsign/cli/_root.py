@@ -19,6 +19,7 @@ __all__ = ["root"]
 _COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("files", "audit"),
     "bank": ("files", "bank"),
+    "db": ("db", "db"),
     "fetch": ("fetch", "fetch"),
     "get": ("files", "get"),
     "history": ("files", "history"),
@@ -43,6 +44,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "user": ("user", "user"),
     "verify": ("verify", "verify"),
     "webhook": ("webhook", "webhook"),
+    "worker": ("worker", "worker"),
 }
 
 

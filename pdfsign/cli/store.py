@@ -12,7 +12,7 @@ from pdfsign.cli._home import emit, home_options
 from pdfsign.cli._progress import progress_display
 from pdfsign.config import Settings, check_blobs_url
 from pdfsign.registry import Registry
-from pdfsign.registry.blob_stores import open_blobs, s3_endpoint
+from pdfsign.registry.blob_stores import absolute_file_url, open_blobs, s3_endpoint
 from pdfsign.registry.store_migration import MigrationReport, migrate_store
 
 __all__ = ["migrate_store_command"]
@@ -20,8 +20,8 @@ __all__ = ["migrate_store_command"]
 
 @click.command("migrate-store")
 @click.option("--to", "target_url", required=True, metavar="URL",
-              help="The new store: file:///PATH, postgresql or s3://BUCKET/PREFIX (reached "
-                   "with the s3_* settings).")
+              help="The new store: file:///PATH (or file:RELATIVE/PATH), postgresql or "
+                   "s3://BUCKET/PREFIX (reached with the s3_* settings).")
 @click.option("--delete-source", is_flag=True,
               help="Delete each PDF from the current store once its copy is verified.")
 @click.option("--progress/--no-progress", default=None,
@@ -34,9 +34,11 @@ def migrate_store_command(target_url: str, delete_source: bool, progress: bool |
     Each PDF is read hash-checked, written, and read back hash-checked from the new store
     before it counts (or, with --delete-source, is deleted from the old one). Killed, it
     resumes when run again. Afterwards set blobs = URL on every node, and run it once more
-    to catch PDFs written meanwhile. Exits 1 if any PDF could not be copied intact.
+    to catch PDFs written meanwhile. Exits 1 if any PDF could not be copied intact; exits 7,
+    copying nothing, if --to is the current store however spelled.
     """
-    check_blobs_url(target_url)
+    target_url = absolute_file_url(target_url)
+    check_blobs_url(target_url, field="--to")
     registry = Registry.open(settings)
     target = open_blobs(target_url, registry.db, s3_endpoint(settings))
     with ExitStack() as stack:

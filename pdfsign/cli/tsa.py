@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pdfsign.config import Settings
-from pdfsign.signing.sequence_serials import tsa_serials_for
+from pdfsign.signing.sequence_serials import crl_numbers_for, tsa_serials_for
 from tsa.clock import ShiftedClock, parse_clock, utc_now
 from tsa.errors import TsaError
 from tsa.http import create_server
@@ -61,7 +61,8 @@ def serve(host: str, port: int, pki_dir: Path | None, home: Path | None,
     pki = load_pki(pki_dir)
     state_dir = state_dir or settings.tsa_state_dir
     services = PkiServices.from_pki(pki, state_dir=state_dir,
-                                    tsa_serials=tsa_serials_for(settings))
+                                    tsa_serials=tsa_serials_for(settings),
+                                    crl_numbers=crl_numbers_for(settings))
     server = create_server(services, host=host, port=port, threads=threads,
                            clock=clock or utc_now)
     shifted = f", clock {clock().isoformat(timespec='seconds')}" if clock else ""

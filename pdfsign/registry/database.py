@@ -15,14 +15,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from pdfsign.errors import ConfigurationError
 
-__all__ = ["Database", "insert_once", "open_database"]
+__all__ = ["Database", "insert_once", "open_database", "schema_revision"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: How long a SQLite writer waits for another one (signing happens inside the lock).
@@ -86,13 +87,33 @@ def _make_folder(folder: Path) -> None:
                                  field=str(folder)) from None
 
 
+#: The PostgreSQL advisory lock that serialises upgrades (any fixed number; "pdfsign" in ASCII).
+_UPGRADE_LOCK = 0x7064667369676E
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply every pending Alembic migration to ``engine``'s database."""
+    """Apply every pending Alembic migration to ``engine``'s database.
+
+    On PostgreSQL the whole upgrade holds a transaction-scoped advisory lock: nodes started
+    at once on a new database (each upgrades when it opens the registry) wait for the
+    first one's upgrade, then find nothing to do, instead of failing on its half-made
+    tables.
+    """
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": _UPGRADE_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at; ``None`` for a database never upgraded."""
+    with engine.connect() as connection:
+        revision: str | None = MigrationContext.configure(connection).get_current_revision()
+        return revision
 
 
 def _configure_sqlite(engine: Engine) -> None:

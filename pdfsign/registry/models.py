@@ -29,7 +29,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["AuditHead", "AuditRow", "Bank", "Base", "BatchKey", "File", "InstallationSecret",
-           "Renewal", "StoredBlob", "UtcDateTime", "Version"]
+           "KeptItem", "Renewal", "StoredBlob", "UtcDateTime", "Version"]
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -222,3 +222,16 @@ class InstallationSecret(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class KeptItem(Base):
+    """Something a user comes back to within a day (a web draft, a verification run), kept
+    where every web node finds it; never registry state."""
+
+    __tablename__ = "kept_items"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    token: Mapped[str] = mapped_column(String(43), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    kept_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -10,17 +10,19 @@ not copied again, and a damaged copy there is replaced.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, select
 
 from pdfsign.errors import ConfigurationError, NotFoundError
+from pdfsign.registry.blob_folder import FolderBlobs
 from pdfsign.registry.blobs import BlobStore, CorruptBlobError
 from pdfsign.registry.models import Renewal, Version
 from pdfsign.registry.store import Registry
 
-__all__ = ["MigrationReport", "migrate_store", "referenced_digests"]
+__all__ = ["MigrationReport", "migrate_store", "referenced_digests", "same_store"]
 
 
 @dataclass
@@ -70,8 +72,9 @@ def migrate_store(registry: Registry, target: BlobStore, *, delete_source: bool 
     :raises ConfigurationError: the target is the source.
     """
     source = registry.blobs
-    if source.url == target.url:
-        raise ConfigurationError(f"the target is the current store ({target.url})", field="--to")
+    if same_store(source, target):
+        raise ConfigurationError(f"移行先は現在の保存先です / the target is the current store "
+                                 f"({source.url})", field="--to")
     digests = referenced_digests(registry)
     report = MigrationReport(source.url, target.url, total=len(digests))
     step = progress(len(digests)) if progress else (lambda: None)
@@ -85,6 +88,24 @@ def migrate_store(registry: Registry, target: BlobStore, *, delete_source: bool 
                 report.deleted += 1
         step()
     return report
+
+
+def same_store(one: BlobStore, other: BlobStore) -> bool:
+    """Whether two stores are one: the same URL, or two folders that are one directory.
+
+    A folder's URL is its resolved path (trailing slash, ``..`` and symlinks already gone);
+    two existing folders are also compared by device and inode, which catches the same
+    directory mounted at two paths.  Copying a store onto itself and then deleting the
+    "source" would delete every PDF, so this is checked before anything is copied.
+    """
+    if one.url == other.url:
+        return True
+    if isinstance(one, FolderBlobs) and isinstance(other, FolderBlobs):
+        try:
+            return os.path.samefile(one.root, other.root)
+        except OSError:  # one of them does not exist yet: not the same directory
+            return False
+    return False
 
 
 def _copy_one(source: BlobStore, target: BlobStore, digest: str) -> str:

@@ -33,7 +33,7 @@ from pyhanko_certvalidator.fetchers.api import FetcherBackend, OwnedFetcherBacke
 
 from pdfsign.config import Settings
 from pdfsign.errors import ConfigurationError
-from pdfsign.signing.sequence_serials import tsa_serials_for
+from pdfsign.signing.sequence_serials import crl_numbers_for, tsa_serials_for
 from tsa import Clock, EmbeddedTimeStamper, SerialSource, load_pki, utc_now
 from tsa.fetchers import embedded_fetcher_backend
 from tsa.services import PkiServices
@@ -169,7 +169,8 @@ def load_trust_root(path: Path) -> asn1_x509.Certificate:
 
 def signing_services(*, pki_dir: Path, state_dir: Path | None, tsa_url: str | None = None,
                      clock: Clock = utc_now, grace: timedelta = timedelta(0),
-                     tsa_serials: SerialSource | None = None) -> SigningServices:
+                     tsa_serials: SerialSource | None = None,
+                     crl_numbers: SerialSource | None = None) -> SigningServices:
     """Build the TSA client and revocation source for the PKI folder ``pki_dir``.
 
     :param pki_dir: the PKI folder (``root.pem``; in embedded mode also the TSA,
@@ -182,6 +183,7 @@ def signing_services(*, pki_dir: Path, state_dir: Path | None, tsa_url: str | No
     :param grace: see :attr:`SigningServices.grace`.
     :param tsa_serials: the embedded TSA's serials instead of ``state_dir``'s file (the
         registry database's sequence, shared by every node).
+    :param crl_numbers: the embedded CAs' CRL numbers instead of ``state_dir``'s files (likewise).
     :raises ConfigurationError: the PKI folder is incomplete or the URL is not HTTP(S).
     """
     root = load_trust_root(pki_dir / "root.pem")
@@ -194,7 +196,7 @@ def signing_services(*, pki_dir: Path, state_dir: Path | None, tsa_url: str | No
             trust_roots=(root,), fetcher_backend=None, http_sessions=sessions,
             clock=clock, grace=grace)
     services = PkiServices.from_pki(load_pki(pki_dir), state_dir=state_dir,
-                                    tsa_serials=tsa_serials)
+                                    tsa_serials=tsa_serials, crl_numbers=crl_numbers)
     return SigningServices(timestamper=EmbeddedTimeStamper(services.authority, clock=clock),
                            trust_roots=(root,),
                            fetcher_backend=embedded_fetcher_backend(services, clock=clock),
@@ -203,7 +205,8 @@ def signing_services(*, pki_dir: Path, state_dir: Path | None, tsa_url: str | No
 
 def signing_services_from(settings: Settings) -> SigningServices:
     """:func:`signing_services` for the installation's settings (``tsa_mode``, ``tsa_url``,
-    ``revocation_grace``; on PostgreSQL the embedded TSA's serials come from its sequence)."""
+    ``revocation_grace``; on PostgreSQL the embedded TSA's serials and CRL numbers come from
+    their sequences)."""
     http = settings.tsa_mode == "http"
     return signing_services(
         pki_dir=settings.pki_dir,
@@ -211,4 +214,5 @@ def signing_services_from(settings: Settings) -> SigningServices:
         tsa_url=settings.tsa_url if http else None,
         grace=settings.grace,
         tsa_serials=None if http else tsa_serials_for(settings),
+        crl_numbers=None if http else crl_numbers_for(settings),
     )

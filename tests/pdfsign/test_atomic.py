@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,27 @@ def test_an_unwritable_folder_is_a_write_error_naming_the_path(tmp_path: Path) -
     assert problem is not None
     assert problem.exit_code == 11
     assert str(target) in problem.message
+
+
+def test_a_named_pipe_is_written_in_place_not_renamed_over(tmp_path: Path) -> None:
+    """As ``-o /dev/null`` or ``-o /dev/stdout``: the stream gets the bytes and stays a
+    stream (renamed over, a root process would leave a plain file where the device was)."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    write_atomically(pipe, b"report")
+    reader.join(10)
+    assert received == [b"report"]
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert list(tmp_path.iterdir()) == [pipe]
+
+
+def test_a_folder_is_never_written_over(tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    with pytest.raises(WriteError, match="not a file") as caught:
+        write_atomically(folder, b"report")
+    assert caught.value.field == str(folder)
+    assert folder.is_dir()

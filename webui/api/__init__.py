@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     The route modules are imported here, as the Flask tutorial's factory does, so that
     :mod:`webui.errors` can use the blueprint's JSON errors without importing every view.
     """
-    from webui.api import bulk, files, issuing, openapi, verification  # noqa: F401, PLC0415
+    from webui.api import batches, bulk, files, issuing, openapi, verification  # noqa: F401, PLC0415
     from webui.security import csrf  # noqa: PLC0415
 
     csrf.exempt(bp)

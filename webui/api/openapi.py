@@ -189,6 +189,21 @@ def _paths() -> dict[str, Any]:
                 _query("after", "the previous page's `next`", {"type": "string"}),
                 _query("limit", "files a page", {"type": "integer", "minimum": 1,
                                                  "maximum": 500, "default": 500})])},
+        "/api/v1/batches/{job_id}": {"get": _operation(
+            "A batch job's progress (staff)", "read",
+            {"200": _json({"type": "object", "required": [
+                "job_id", "status", "rows", "issued", "skipped", "failed"], "properties": {
+                    "job_id": {"type": "string"}, "filename": {"type": "string"},
+                    "status": {"enum": ["queued", "running", "done", "failed", "dead"]},
+                    "rows": {"type": "integer"}, "issued": {"type": "integer"},
+                    "skipped": {"type": "integer"}, "failed": {"type": "integer"},
+                    "finished_rows": {"type": "integer"}, "runs": {"type": "integer"},
+                    "created_by": {"type": "string"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "finished_at": {"type": ["string", "null"], "format": "date-time"}}},
+                "the job now"), "404": _ERROR},
+            parameters=[{"name": "job_id", "in": "path", "required": True,
+                         "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}])},
         "/api/v1/verify": {"post": _operation(
             "Verify one PDF (the trust roots are the installation's `trust` setting)", "verify",
             {"200": _json({"$ref": "#/components/schemas/VerificationReport"}, "the report"),

@@ -54,7 +54,7 @@ def _kind(name: str) -> DocumentKind:
 
 
 def _drafts() -> DraftStore:
-    return DraftStore(web().settings.home / "web-drafts")
+    return DraftStore(web().registry)
 
 
 def _stored_data(file_id: str) -> tuple[dict[str, Any], int]:
