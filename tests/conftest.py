@@ -190,6 +190,24 @@ def hsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hsm]:
 
 
 @pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A private PostgreSQL 15 cluster of this session (``pg_support``), with room for the
+    scale-out test's many processes and their pools; yields its base URL."""
+    from pg_support import pg_cluster
+
+    with pg_cluster(max_connections=200) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """An empty database on :func:`pg_server`."""
+    from pg_support import new_pg_database
+
+    return new_pg_database(pg_server)
+
+
+@pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Endpoint]:
     """An S3-compatible server of this session (``s3_support``)."""
     from s3_support import moto_server

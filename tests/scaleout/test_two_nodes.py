@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from pg_support import new_pg_database
 from scaleout_support import PIN, Installation, duplicates, installation, invoice_rows, tsa_serial
 
 from pdfsign.cli import root
@@ -58,11 +57,11 @@ def _killed_mid_chunk(site: Installation, job_id: str, victim: str) -> bool:
 
 
 def test_two_nodes_two_workers_one_database_one_store(
-        scaleout_pg: str, s3_server: S3Endpoint, s3_bucket: str, tmp_path: Path) -> None:
+        pg_url: str, s3_server: S3Endpoint, s3_bucket: str, tmp_path: Path) -> None:
     s3 = {"endpoint_url": s3_server.endpoint_url, "region": s3_server.region,
           "access_key_id": s3_server.access_key_id,
           "secret_access_key": s3_server.secret_access_key}
-    with installation(tmp_path, database_url=new_pg_database(scaleout_pg),
+    with installation(tmp_path, database_url=pg_url,
                       blobs=f"s3://{s3_bucket}/pdfs", s3=s3) as site:
         site.run("user", "add", "issuer01", "--role", "issuer", "--name", "発行担当")
         read, issue = _token(site, "issuer01", "read"), _token(site, "issuer01", "issue")

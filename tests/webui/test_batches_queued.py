@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -24,7 +24,6 @@ from conftest import Clock
 from flask import Flask
 from flask.testing import FlaskClient
 from issuing_support import INVOICE, PIN
-from pg_support import new_pg_database, pg_cluster
 from test_batches import count, finished, send, sign_in_again, started, upload, wait_for_page
 
 from pdfsign.accounts import Role
@@ -34,16 +33,10 @@ from webui import create_app
 _ENTRY = "from pdfsign.cli import main; main()"
 
 
-@pytest.fixture(scope="module")
-def pg_server() -> Iterator[str]:
-    """A private PostgreSQL cluster for this module (:mod:`pg_support`)."""
-    with pg_cluster() as url:
-        yield url
-
-
 @pytest.fixture
-def database_url(pg_server: str) -> str:
-    return new_pg_database(pg_server)
+def database_url(pg_url: str) -> str:
+    """The test's empty database on the session's cluster (``pg_url``, tests/conftest.py)."""
+    return pg_url
 
 
 @pytest.fixture

@@ -12,23 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg_support import new_pg_database, pg_cluster
+from pg_support import new_pg_database
 from registry_samples import T0
 
 from pdfsign.registry import FolderBlobs, Registry, open_database, set_bank
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
-    """A private PostgreSQL 15 cluster (:mod:`pg_support`); yields its base URL."""
-    with pg_cluster() as url:
-        yield url
-
-
-@pytest.fixture
-def pg_url(pg_server: str) -> str:
-    """An empty database on the PostgreSQL cluster."""
-    return new_pg_database(pg_server)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
