@@ -22,6 +22,7 @@ pyHanko's code as it is.  ``tests/verify/test_lta_equivalence.py`` compares the 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,7 +62,7 @@ from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from verify.fetching import Outcome
 
-__all__ = ["PassedTimestamps", "lta_validation"]
+__all__ = ["PassedTimestamps", "expected_imprint", "lta_validation"]
 
 _Result = AdESBasicValidationResult[Any]
 
@@ -91,14 +92,11 @@ class PassedTimestamps:
         """The passed validation of ``token`` against ``expected_imprint``, if any."""
         return self._passed.get((token.dump(), expected_imprint))
 
-    def expected_imprint(self, token: cms.SignedData,
-                         checker: Any) -> bytes:
-        """What ``checker`` (pyHanko's imprint callable) expects for ``token``'s algorithm."""
-        result: bytes = checker(_imprint_algorithm(token))
-        return result
 
 
-_NONE = PassedTimestamps()
+def expected_imprint(token: cms.SignedData, checker: Callable[[str], bytes]) -> bytes:
+    """What ``checker`` (pyHanko's imprint callable) expects for ``token``'s algorithm."""
+    return checker(_imprint_algorithm(token))
 
 
 async def _validate_evidence_record(candidates: list[_PrimaFaciePOEFromTimeStamp],
@@ -174,7 +172,7 @@ async def _signature_timestamp(embedded: EmbeddedPdfSignature, spec: SignatureVa
     """Step 5: the first signature time-stamp that passes, if any."""
     checker = generic_cms.message_imprint_checker(embedded.signer_info)
     for token in generic_cms.extract_tst_data_iter(embedded.signer_info, signed=False):
-        result = passed.get(token, passed.expected_imprint(token, checker)) \
+        result = passed.get(token, expected_imprint(token, checker)) \
             or await _process_signature_ts(embedded, validation_spec=spec,
                                            poe_manager=copy(poe), timing_info=timing,
                                            signature_ts=token)
@@ -184,12 +182,12 @@ async def _signature_timestamp(embedded: EmbeddedPdfSignature, spec: SignatureVa
 
 
 async def lta_validation(embedded: EmbeddedPdfSignature, pdf_spec: PdfSignatureValidationSpec,
-                         timing: ValidationTimingInfo, passed: PassedTimestamps = _NONE,
+                         timing: ValidationTimingInfo, passed: PassedTimestamps | None = None,
                          dss: LocalKnowledge | None = None) -> AdESLTAValidationResult:
     """:func:`~pyhanko.sign.validation.ades.ades_lta_validation`, taking ``passed``.
 
     :param passed: time-stamp validations at ``timing``'s validation time that passed with
-        the settings of ``pdf_spec`` plus the document's DSS; empty for pyHanko's procedure.
+        the settings of ``pdf_spec`` plus the document's DSS; ``None`` for pyHanko's procedure.
     :param dss: the document's DSS as already read (:func:`verify.evidence.read_evidence`):
         the same data as pyHanko would read again, in objects whose names are already
         prepared for comparison; ``None`` reads it.
@@ -199,7 +197,8 @@ async def lta_validation(embedded: EmbeddedPdfSignature, pdf_spec: PdfSignatureV
             embedded, scoped, dss or _dss_to_local_knowledge(reader=embedded.reader))
         return await _lta(embedded, dataclasses.replace(scoped, local_knowledge=knowledge),
                           pdf_spec.diff_policy, timing,
-                          passed if settings_and_dss_only else _NONE)
+                          passed if passed is not None and settings_and_dss_only
+                          else PassedTimestamps())
 
 
 async def _lta(embedded: EmbeddedPdfSignature, spec: SignatureValidationSpec,

@@ -137,7 +137,7 @@ async def _ades_run(embedded: EmbeddedPdfSignature, spec: PdfSignatureValidation
     timing = ValidationTimingInfo(at, at, point_in_time_validation=False)
     if lta:
         return await lta_validation(embedded, archival_spec, timing,
-                                    passed or PassedTimestamps(), dss=evidence.dss_knowledge)
+                                    passed, dss=evidence.dss_knowledge)
     sig_spec = spec.signature_validation_spec
     if with_time:
         return await ades_with_time_validation(

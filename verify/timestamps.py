@@ -20,7 +20,7 @@ from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from verify.evidence import Evidence, chain_of, revocation_of, validity_at
 from verify.fetching import Outcome, ades_final, online_or_local, unobtainable_reason
-from verify.lta import PassedTimestamps
+from verify.lta import PassedTimestamps, expected_imprint
 from verify.report import (
     CellStatus,
     ReferenceTime,
@@ -166,7 +166,7 @@ async def check_timestamp(item: TimestampInput, *, spec: SignatureValidationSpec
     outcome = await _validation(item, spec, local_spec or spec, evidence=evidence, at=at)
     result = outcome.result
     if passed is not None and result.ades_subindic is AdESPassed.OK:
-        passed.record(item.token, passed.expected_imprint(item.token, item.expected_imprint),
+        passed.record(item.token, expected_imprint(item.token, item.expected_imprint),
                       outcome)
     indication, subindication = indication_of(result)
     reason = _reason(result, indication, subindication)
